@@ -1,0 +1,120 @@
+"""The shared cast for every test: two hospitals and one person per role, built through the services.
+
+- officer, manager, investigator (Emergency Department), executive, auditor, admin: all at Riverside (RGH)
+- outsider: an officer at Harbor Point (HPM) only — must never see Riverside's objects
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from liaison.accounts.models import User
+from liaison.accounts.services import user_create
+from liaison.audit import triggers
+from liaison.org.models import Department, Site
+from liaison.org.services import department_create, site_create
+
+PASSWORD = "correct horse battery staple 7"
+
+
+@dataclass
+class Cast:
+    rgh: Site
+    hpm: Site
+    ed: Department
+    cardiology: Department
+    hpm_er: Department
+    officer: User
+    manager: User
+    investigator: User
+    executive: User
+    auditor: User
+    admin: User
+    outsider: User
+
+    def everyone(self) -> dict[str, User]:
+        names = ["officer", "manager", "investigator", "executive", "auditor", "admin", "outsider"]
+        return {name: getattr(self, name) for name in names}
+
+
+def make_cast() -> Cast:
+    rgh = site_create(
+        acting_user=None, name="Riverside General Hospital", code="RGH", policy_pack="england_nhs", time_zone="Europe/London"
+    )
+    hpm = site_create(
+        acting_user=None, name="Harbor Point Medical Center", code="HPM", policy_pack="us_cms", time_zone="America/New_York"
+    )
+    ed = department_create(acting_user=None, site=rgh, name="Emergency Department", code="ED")
+    cardiology = department_create(acting_user=None, site=rgh, name="Cardiology", code="CARD")
+    hpm_er = department_create(acting_user=None, site=hpm, name="Emergency Medicine", code="EM")
+
+    def person(email: str, name: str, roles: list[str], sites: list[Site], departments: list[Department] = []) -> User:  # noqa: B006
+        return user_create(
+            acting_user=None,
+            email=email,
+            full_name=name,
+            password=PASSWORD,
+            roles=roles,
+            sites=sites,
+            departments=departments,
+        )
+
+    return Cast(
+        rgh=rgh,
+        hpm=hpm,
+        ed=ed,
+        cardiology=cardiology,
+        hpm_er=hpm_er,
+        officer=person("officer@rgh.example", "Olive Officer", ["officer"], [rgh]),
+        manager=person("manager@rgh.example", "Mona Manager", ["manager"], [rgh]),
+        investigator=person("investigator@rgh.example", "Ian Investigator", ["investigator"], [rgh], [ed]),
+        executive=person("executive@rgh.example", "Eve Executive", ["executive"], [rgh]),
+        auditor=person("auditor@rgh.example", "Audrey Auditor", ["auditor"], [rgh]),
+        admin=person("admin@rgh.example", "Adam Admin", ["admin"], [rgh]),
+        outsider=person("outsider@hpm.example", "Otto Outsider", ["officer"], [hpm]),
+    )
+
+
+@pytest.fixture
+def cast(db: None) -> Cast:
+    return make_cast()
+
+
+def login_verified(client: Client, user: User) -> Client:
+    """Sign in as if the password and a TOTP code had both been given."""
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="Authenticator app", defaults={"confirmed": True})
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def as_user(client: Client):  # type: ignore[no-untyped-def]
+    """as_user(user) -> a test client signed in with both factors."""
+
+    def _login(user: User) -> Client:
+        fresh = Client()
+        return login_verified(fresh, user)
+
+    return _login
+
+
+@pytest.fixture
+def sqlite_flushable_audit() -> object:
+    """For transactional tests: let Django's flush empty the audit table on SQLite afterwards.
+
+    Flush is a DELETE on SQLite, which the append-only triggers refuse; PostgreSQL flushes with TRUNCATE,
+    which they do not cover. Request this after ``transactional_db``/``live_server`` so it tears down first.
+    """
+    triggers.create(connection)
+    yield None
+    if connection.vendor == "sqlite":
+        triggers.drop(connection)

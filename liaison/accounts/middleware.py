@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from liaison.accounts.services import mfa_is_enrolled
+
+# Paths a signed-in user may reach before the second factor: the MFA pages themselves, logout, static files.
+_OPEN_PREFIXES = ("/static/", "/accounts/mfa/verify/", "/accounts/mfa/enrol/", "/accounts/logout/", "/favicon.ico")
+
+
+class MfaRequiredMiddleware:
+    """Every staff page needs a verified second factor (unless the demo has switched MFA off)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            settings.LIAISON_REQUIRE_MFA
+            and user.is_authenticated
+            and not user.is_verified()  # type: ignore[union-attr]
+            and not request.path.startswith(_OPEN_PREFIXES)
+        ):
+            target = "accounts:mfa-verify" if mfa_is_enrolled(user) else "accounts:mfa-enrol"  # type: ignore[arg-type]
+            query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
+            return HttpResponseRedirect(reverse(target) + (f"?{query}" if query else ""))
+        return self.get_response(request)
+
+
+SIGNED_IN_HINT_COOKIE = "liaison_was_signed_in"
+
+
+class SessionEndHintMiddleware:
+    """Remember, without any personal data, that this browser was signed in.
+
+    When the idle timeout ends a session, the session cookie is simply gone; this hint lets the sign-in page
+    say why the person is there instead of leaving them to wonder.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        signed_in = request.user.is_authenticated
+        had_hint = SIGNED_IN_HINT_COOKIE in request.COOKIES
+        if signed_in and not had_hint:
+            response.set_cookie(
+                SIGNED_IN_HINT_COOKIE, "1", httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE
+            )
+        elif not signed_in and had_hint and getattr(request, "liaison_hint_consumed", False):
+            response.delete_cookie(SIGNED_IN_HINT_COOKIE, samesite="Lax")
+        return response

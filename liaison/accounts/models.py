@@ -1,0 +1,113 @@
+"""Staff accounts: login by email, several roles per person, membership of sites and departments."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Administrator"
+    MANAGER = "manager", "Manager"
+    OFFICER = "officer", "Patient relations officer"
+    INVESTIGATOR = "investigator", "Investigator"
+    EXECUTIVE = "executive", "Executive"
+    AUDITOR = "auditor", "Auditor"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        user = self.create_user(email, password, **extra)
+        RoleGrant.objects.create(user=user, role=Role.ADMIN)
+        return user
+
+
+class User(AbstractBaseUser):
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=150)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(auto_now_add=True)
+    sites = models.ManyToManyField("org.Site", blank=True, related_name="users")
+    departments = models.ManyToManyField(
+        "org.Department", blank=True, related_name="investigators", help_text="For investigators: the departments they answer for."
+    )
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name"]
+        constraints = [models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.email.strip().lower()
+
+    # Roles -------------------------------------------------------------------------------------------
+    @cached_property
+    def role_codes(self) -> frozenset[str]:
+        return frozenset(self.role_grants.values_list("role", flat=True))
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_active and bool(self.role_codes.intersection(roles))
+
+    def role_labels(self) -> list[str]:
+        return [label for code, label in Role.choices if code in self.role_codes]
+
+    @cached_property
+    def site_ids(self) -> frozenset[int]:
+        return frozenset(self.sites.values_list("pk", flat=True))
+
+    # Django admin compatibility: only active administrators reach the admin, and there they may do all.
+    @property
+    def is_staff(self) -> bool:
+        return self.has_role(Role.ADMIN)
+
+    @property
+    def is_superuser(self) -> bool:
+        return self.has_role(Role.ADMIN)
+
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        return self.has_role(Role.ADMIN)
+
+    def has_perms(self, perm_list: Any, obj: object = None) -> bool:
+        return self.has_role(Role.ADMIN)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.has_role(Role.ADMIN)
+
+
+class RoleGrant(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["role"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role"], name="accounts_rolegrant_unique"),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="accounts_rolegrant_known_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()}"

@@ -1,0 +1,38 @@
+"""The main navigation, by role: each person sees links only to what they may open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from liaison.accounts.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    active: bool
+
+
+_ITEMS: list[tuple[str, str, tuple[str, ...] | None]] = [
+    ("My work", "home:my-work", None),
+    ("Organisation", "org:site-list", (Role.OFFICER, Role.MANAGER, Role.ADMIN)),
+    ("Audit trail", "audit:search", (Role.AUDITOR,)),
+    ("Administration", "admin:index", (Role.ADMIN,)),
+]
+
+
+def navigation_for(request: HttpRequest) -> list[NavItem]:
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    items = []
+    for label, url_name, roles in _ITEMS:
+        if roles is None or user.has_role(*roles):  # type: ignore[union-attr]
+            url = reverse(url_name)
+            active = request.path == url if url == "/" else request.path.startswith(url)
+            items.append(NavItem(label, url, active))
+    return items

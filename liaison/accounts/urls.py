@@ -1,0 +1,20 @@
+from django.urls import path
+
+from liaison.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("mfa/verify/", views.mfa_verify, name="mfa-verify"),
+    path("mfa/enrol/", views.mfa_enrol, name="mfa-enrol"),
+    path("mfa/recovery-codes/", views.mfa_recovery_codes, name="mfa-recovery-codes"),
+    path("mfa/recovery-codes/new/", views.mfa_regenerate_codes, name="mfa-regenerate-codes"),
+    path("account/", views.account, name="account"),
+    path("password/change/", views.PasswordChangeView.as_view(), name="password-change"),
+    path("password/reset/", views.PasswordResetView.as_view(), name="password-reset"),
+    path("password/reset/sent/", views.password_reset_sent, name="password-reset-sent"),
+    path("password/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
+    path("password/reset/complete/", views.password_reset_done, name="password-reset-done"),
+]

@@ -1,0 +1,34 @@
+"""Django's admin, for Liaison administrators only, behind the same login and second factor as every page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.admin import AdminSite
+from django.contrib.admin.apps import AdminConfig
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+
+
+class LiaisonAdminSite(AdminSite):
+    site_header = "Liaison administration"
+    site_title = "Liaison administration"
+    index_title = "Users, sites and settings"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        from liaison.accounts.models import Role
+
+        user = request.user
+        if not (user.is_authenticated and user.has_role(Role.ADMIN)):  # type: ignore[union-attr]
+            return False
+        return not settings.LIAISON_REQUIRE_MFA or user.is_verified()  # type: ignore[union-attr]
+
+    def login(self, request: HttpRequest, extra_context: dict[str, object] | None = None) -> HttpResponse:
+        # One login page for everything: ours, with lockout and MFA.
+        return HttpResponseRedirect(reverse("accounts:login") + "?" + urlencode({"next": request.get_full_path()}))
+
+
+class LiaisonAdminConfig(AdminConfig):
+    default_site = "liaison.admin_site.LiaisonAdminSite"

@@ -1,0 +1,79 @@
+"""The ``liaison`` command.
+
+    liaison demo             migrate an SQLite database, load demo data, print the logins, serve
+    liaison serve            run the web server (gunicorn) for production
+    liaison worker           run the background task worker
+    liaison manage ARGS...   any Django management command
+    liaison COMMAND ARGS...  shorthand for a Liaison management command (e.g. ``liaison audit verify``)
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+
+USAGE = __doc__ or ""
+
+
+def _django(argv: Sequence[str]) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["liaison", *argv])
+
+
+def _bind() -> str:
+    host = os.environ.get("LIAISON_HOST", "127.0.0.1")
+    port = os.environ.get("LIAISON_PORT", "8000")
+    return f"{host}:{port}"
+
+
+def _serve(extra: Sequence[str]) -> int:
+    workers = os.environ.get("LIAISON_WEB_WORKERS", "3")
+    command = [sys.executable, "-m", "gunicorn", "liaison.wsgi:application", "--bind", _bind(), "--workers", workers, *extra]
+    if os.environ.get("LIAISON_DEMO") != "1" and os.environ.get("LIAISON_DEBUG") != "1":
+        _django(["collectstatic", "--noinput", "--verbosity", "0"])
+    return subprocess.call(command)
+
+
+def _demo(extra: Sequence[str]) -> int:
+    os.environ.setdefault("LIAISON_DEMO", "1")
+    os.environ.setdefault("LIAISON_REQUIRE_MFA", "0")
+    _django(["migrate", "--noinput", "--verbosity", "0"])
+    _django(["demo_seed"])
+    print(f"\nLiaison demo: open http://{_bind()}/ in your browser (Ctrl+C stops it).\n", flush=True)
+    worker = subprocess.Popen([sys.executable, "-m", "liaison.cli", "worker"])
+    try:
+        return _serve(["--workers", "2", *extra])
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(USAGE)
+        return 0
+    command, rest = args[0], args[1:]
+    if command == "demo":
+        return _demo(rest)
+    if command == "serve":
+        return _serve(rest)
+    if command == "worker":
+        _django(["db_worker", *rest])
+        return 0
+    if command == "manage":
+        _django(rest)
+        return 0
+    _django(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

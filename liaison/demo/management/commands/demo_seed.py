@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from liaison.demo.data import DEMO_PASSWORD
+from liaison.demo.services import demo_load
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisation and logins (synthetic data; safe to run again)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("Demo data is loaded only with LIAISON_DEMO=1 or LIAISON_DEBUG=1, never into production.")
+        report = demo_load()
+        self.stdout.write(
+            f"Demo data: {report.sites} sites, {report.departments} departments, {report.staff} staff added "
+            "(nothing is added twice)."
+        )
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+        for email, roles in report.users:
+            self.stdout.write(f"  {email:<40} {roles}")

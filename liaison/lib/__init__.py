@@ -1,0 +1,1 @@
+"""Small helpers that hold no Django models."""

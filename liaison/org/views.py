@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from liaison.accounts.models import User
+from liaison.lib.errors import ApplicationError
+from liaison.org import selectors, services
+from liaison.org.forms import DepartmentForm
+
+
+def _user(request: HttpRequest) -> User:
+    if not request.user.is_authenticated:
+        raise Http404
+    return request.user  # type: ignore[return-value]
+
+
+def site_list(request: HttpRequest) -> HttpResponse:
+    sites = selectors.sites_for_user(user=_user(request)).prefetch_related("departments")
+    if not request.user.has_role(*selectors.ORG_READERS):  # type: ignore[union-attr]
+        raise Http404
+    return render(request, "org/site_list.html", {"sites": sites})
+
+
+def site_detail(request: HttpRequest, code: str) -> HttpResponse:
+    user = _user(request)
+    site = selectors.get_site_for_user(user=user, code=code)
+    departments = site.departments.prefetch_related("leads").order_by("name")
+    return render(
+        request,
+        "org/site_detail.html",
+        {"site": site, "departments": departments, "can_edit": selectors.user_can_edit_site(user=user, site=site)},
+    )
+
+
+def staff_directory(request: HttpRequest, code: str) -> HttpResponse:
+    site = selectors.get_site_for_user(user=_user(request), code=code)
+    query = request.GET.get("q", "").strip()[:100]
+    page = Paginator(selectors.staff_directory(site=site, query=query), 50).get_page(request.GET.get("page"))
+    return render(request, "org/staff_directory.html", {"site": site, "page": page, "query": query})
+
+
+def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    department = selectors.get_department_for_user(user=user, pk=pk)
+    return render(
+        request,
+        "org/department_detail.html",
+        {
+            "department": department,
+            "leads": department.leads.order_by("full_name"),
+            "staff": department.staff.filter(is_active=True).order_by("full_name"),
+            "can_edit": selectors.user_can_edit_site(user=user, site=department.site),
+        },
+    )
+
+
+def department_create(request: HttpRequest, code: str) -> HttpResponse:
+    user = _user(request)
+    site = selectors.get_site_for_user(user=user, code=code)
+    if not selectors.user_can_edit_site(user=user, site=site):
+        raise Http404
+    form = DepartmentForm(request.POST or None, site=site)
+    if request.method == "POST" and form.is_valid():
+        try:
+            department = services.department_create(
+                acting_user=user, site=site, name=form.cleaned_data["name"], code=form.cleaned_data["code"], leads=form.cleaned_data["leads"]
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Department “{department.name}” added.")
+            return redirect("org:department-detail", pk=department.pk)
+    return render(request, "org/department_form.html", {"form": form, "site": site, "department": None})
+
+
+def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    department = selectors.get_department_for_user(user=user, pk=pk)
+    if not selectors.user_can_edit_site(user=user, site=department.site):
+        raise Http404
+    initial = {"name": department.name, "code": department.code, "leads": department.leads.all(), "is_active": department.is_active}
+    form = DepartmentForm(request.POST or None, site=department.site, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.department_update(acting_user=user, department=department, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Department saved.")
+            return redirect("org:department-detail", pk=department.pk)
+    return render(request, "org/department_form.html", {"form": form, "site": department.site, "department": department})

@@ -1,0 +1,297 @@
+"""Django settings for Liaison, read from environment variables (see docs/operations.md).
+
+Three modes:
+- production (the default): every secret must be given, HTTPS is assumed, MFA is mandatory;
+- debug (``LIAISON_DEBUG=1``): for developers on their own machine;
+- demo (``LIAISON_DEMO=1``, set by ``liaison demo``): synthetic data on plain HTTP, MFA may be switched off.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import dj_database_url
+import dj_email_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from liaison.lib.env import env_bool, env_int, env_list, env_str
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env_str("LIAISON_DATA_DIR", str(Path.cwd() / "var"))).resolve()
+
+DEBUG = env_bool("LIAISON_DEBUG", False)
+DEMO = env_bool("LIAISON_DEMO", False)
+PRODUCTION = not (DEBUG or DEMO)
+
+# -- Secrets ---------------------------------------------------------------------------------------
+
+
+def _local_secret_key() -> str:
+    """A key kept in the data folder, so that a developer's or demo sessions survive restarts."""
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(64), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = env_str("LIAISON_SECRET_KEY")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "LIAISON_SECRET_KEY (or LIAISON_SECRET_KEY_FILE) must be set in production. "
+            "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(64))'"
+        )
+    SECRET_KEY = _local_secret_key()
+
+# -- Hosts and transport -----------------------------------------------------------------------------
+
+ALLOWED_HOSTS = env_list("LIAISON_ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("LIAISON_ALLOWED_HOSTS must list the host names Liaison is served under.")
+CSRF_TRUSTED_ORIGINS = env_list("LIAISON_CSRF_TRUSTED_ORIGINS", [])
+
+# Behind TLS in production. The demo and a developer's machine serve plain HTTP on localhost.
+HTTPS = env_bool("LIAISON_HTTPS", PRODUCTION)
+SECURE_SSL_REDIRECT = HTTPS and env_bool("LIAISON_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = env_int("LIAISON_HSTS_SECONDS", 31_536_000, minimum=0) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS and env_bool("LIAISON_HSTS_PRELOAD", True)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+if env_bool("LIAISON_BEHIND_PROXY", False):
+    # The proxy terminating TLS must set this header and strip it from client requests.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# -- Applications ------------------------------------------------------------------------------------
+
+INSTALLED_APPS = [
+    "liaison.accounts",
+    "liaison.org",
+    "liaison.audit",
+    "liaison.home",
+    "liaison.demo",
+    "liaison.admin_site.LiaisonAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
+    "django_htmx",
+    "template_partials",
+    "django_tasks",
+    "django_tasks_db",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every page needs a signed-in user unless its view is marked @login_not_required.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "liaison.audit.middleware.AuditContextMiddleware",
+    "liaison.accounts.middleware.MfaRequiredMiddleware",
+    "liaison.accounts.middleware.SessionEndHintMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # Axes must come last: it turns a locked-out login into our lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "liaison.urls"
+WSGI_APPLICATION = "liaison.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "liaison.accounts.context_processors.liaison",
+            ],
+        },
+    }
+]
+
+# -- Database ----------------------------------------------------------------------------------------
+
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'liaison.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if DATABASE_URL.startswith("sqlite:///") and DATABASES["default"]["NAME"] != ":memory:":
+        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # BEGIN IMMEDIATE: a writer takes the lock up front, so the audit hash chain and other
+        # read-then-write sequences cannot interleave between processes.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# -- Authentication ------------------------------------------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home:my-work"
+LOGOUT_REDIRECT_URL = "accounts:login"
+PASSWORD_RESET_TIMEOUT = 60 * 60  # an hour: a reset link is a key to patient data
+
+# Multi-factor authentication. Only a demo or a developer's machine may switch it off.
+LIAISON_REQUIRE_MFA = env_bool("LIAISON_REQUIRE_MFA", True)
+if PRODUCTION and not LIAISON_REQUIRE_MFA:
+    raise ImproperlyConfigured("LIAISON_REQUIRE_MFA=0 is allowed only with LIAISON_DEMO=1 or LIAISON_DEBUG=1.")
+OTP_TOTP_ISSUER = env_str("LIAISON_MFA_ISSUER", "Liaison")
+OTP_TOTP_TOLERANCE = 1
+LIAISON_RECOVERY_CODES = 10
+
+# Lockout: 5 failed logins within the cool-off window lock the account for that window.
+AXES_FAILURE_LIMIT = env_int("LIAISON_LOCKOUT_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LIAISON_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "liaison.accounts.views.lockout_response"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+
+# -- Sessions: a 15-minute idle timeout (HIPAA automatic logoff), renewed on each request. --------------
+
+LIAISON_SESSION_IDLE_MINUTES = env_int("LIAISON_SESSION_IDLE_MINUTES", 15, minimum=1)
+SESSION_COOKIE_AGE = LIAISON_SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# -- Content Security Policy: no inline script anywhere. -------------------------------------------------
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+
+# -- Email ---------------------------------------------------------------------------------------------
+
+_email_url = env_str("EMAIL_URL")
+if _email_url:
+    _email = dj_email_url.parse(_email_url)
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email["EMAIL_HOST"]
+    EMAIL_PORT = _email["EMAIL_PORT"]
+    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+    EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+    EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+else:
+    EMAIL_BACKEND = env_str(
+        "EMAIL_BACKEND",
+        "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+    )
+    EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+    EMAIL_PORT = env_int("EMAIL_PORT", 25)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("LIAISON_FROM_EMAIL", "Liaison <liaison@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# -- Time and language -----------------------------------------------------------------------------------
+
+TIME_ZONE = env_str("LIAISON_TIME_ZONE", "UTC")
+try:
+    ZoneInfo(TIME_ZONE)
+except (ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(f"LIAISON_TIME_ZONE {TIME_ZONE!r} is not a known IANA time zone") from None
+USE_TZ = True
+LANGUAGE_CODE = "en-gb"
+USE_I18N = True
+
+# -- Static files ------------------------------------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+WHITENOISE_USE_FINDERS = not PRODUCTION
+MEDIA_ROOT = DATA_DIR / "files"  # outside the web root; served only through permission-checked views
+
+# -- Background tasks ---------------------------------------------------------------------------------------
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# -- Logging and error reports: never patient data. -----------------------------------------------------------
+
+DEFAULT_EXCEPTION_REPORTER_FILTER = "liaison.lib.reporting.NoPatientDataReporterFilter"
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LIAISON_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Request logs carry full URLs and would be the first place patient data leaks; keep warnings only.
+        "django.request": {"level": "ERROR"},
+        # Lockouts and failed logins are in the audit trail; axes' own INFO lines would only repeat them.
+        "axes": {"level": "WARNING"},
+        "django.server": {"level": "WARNING" if PRODUCTION else "INFO"},
+    },
+}
+
+SILENCED_SYSTEM_CHECKS: list[str] = [
+    # Axes suggests locking by IP address too. Hospital staff share a few NAT addresses, so an IP lock
+    # would shut a whole ward out after five typos; accounts are locked one by one instead.
+    "axes.W006",
+]

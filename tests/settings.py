@@ -1,0 +1,20 @@
+"""Settings for the test suite: production settings with test-only secrets and plain HTTP."""
+
+import os
+
+os.environ.setdefault("LIAISON_SECRET_KEY", "test-only-" + "k" * 40 + "-not-for-production-use")
+os.environ.setdefault("LIAISON_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("LIAISON_HTTPS", "0")
+# Playwright's sync API runs an event loop in the test thread; the ORM calls made beside it are safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from liaison.settings import *  # noqa: E402,F403
+
+# Argon2 is the production hasher (asserted in a test); a fast one keeps the suite quick.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "django.contrib.auth.hashers.Argon2PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
