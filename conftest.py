@@ -45,10 +45,18 @@ class Cast:
 
 def make_cast() -> Cast:
     rgh = site_create(
-        acting_user=None, name="Riverside General Hospital", code="RGH", policy_pack="england_nhs", time_zone="Europe/London"
+        acting_user=None,
+        name="Riverside General Hospital",
+        code="RGH",
+        policy_pack="england_nhs",
+        time_zone="Europe/London",
     )
     hpm = site_create(
-        acting_user=None, name="Harbor Point Medical Center", code="HPM", policy_pack="us_cms", time_zone="America/New_York"
+        acting_user=None,
+        name="Harbor Point Medical Center",
+        code="HPM",
+        policy_pack="us_cms",
+        time_zone="America/New_York",
     )
     ed = department_create(acting_user=None, site=rgh, name="Emergency Department", code="ED")
     cardiology = department_create(acting_user=None, site=rgh, name="Cardiology", code="CARD")

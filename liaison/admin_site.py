@@ -10,6 +10,7 @@ from django.contrib.admin.apps import AdminConfig
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from liaison.accounts.mfa import is_verified
 
 
 class LiaisonAdminSite(AdminSite):
@@ -21,9 +22,9 @@ class LiaisonAdminSite(AdminSite):
         from liaison.accounts.models import Role
 
         user = request.user
-        if not (user.is_authenticated and user.has_role(Role.ADMIN)):  # type: ignore[union-attr]
+        if not (user.is_authenticated and user.has_role(Role.ADMIN)):
             return False
-        return not settings.LIAISON_REQUIRE_MFA or user.is_verified()  # type: ignore[union-attr]
+        return not settings.LIAISON_REQUIRE_MFA or is_verified(user)
 
     def login(self, request: HttpRequest, extra_context: dict[str, object] | None = None) -> HttpResponse:
         # One login page for everything: ours, with lockout and MFA.

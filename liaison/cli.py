@@ -1,10 +1,10 @@
 """The ``liaison`` command.
 
-    liaison demo             migrate an SQLite database, load demo data, print the logins, serve
-    liaison serve            run the web server (gunicorn) for production
-    liaison worker           run the background task worker
-    liaison manage ARGS...   any Django management command
-    liaison COMMAND ARGS...  shorthand for a Liaison management command (e.g. ``liaison audit verify``)
+liaison demo             migrate an SQLite database, load demo data, print the logins, serve
+liaison serve            run the web server (gunicorn) for production
+liaison worker           run the background task worker
+liaison manage ARGS...   any Django management command
+liaison COMMAND ARGS...  shorthand for a Liaison management command (e.g. ``liaison audit verify``)
 """
 
 from __future__ import annotations
@@ -33,10 +33,20 @@ def _bind() -> str:
 
 def _serve(extra: Sequence[str]) -> int:
     workers = os.environ.get("LIAISON_WEB_WORKERS", "3")
-    command = [sys.executable, "-m", "gunicorn", "liaison.wsgi:application", "--bind", _bind(), "--workers", workers, *extra]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "liaison.wsgi:application",
+        "--bind",
+        _bind(),
+        "--workers",
+        workers,
+        *extra,
+    ]
     if os.environ.get("LIAISON_DEMO") != "1" and os.environ.get("LIAISON_DEBUG") != "1":
         _django(["collectstatic", "--noinput", "--verbosity", "0"])
-    return subprocess.call(command)
+    return subprocess.call(command)  # noqa: S603  (our own interpreter and arguments)
 
 
 def _demo(extra: Sequence[str]) -> int:

@@ -8,7 +8,7 @@ os.environ.setdefault("LIAISON_HTTPS", "0")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made beside it are safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from liaison.settings import *  # noqa: E402,F403
+from liaison.settings import *  # noqa: F403
 
 # Argon2 is the production hasher (asserted in a test); a fast one keeps the suite quick.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "django.contrib.auth.hashers.Argon2PasswordHasher"]

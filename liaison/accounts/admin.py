@@ -14,13 +14,15 @@ from liaison.audit.admin import AuditedModelAdmin
 from liaison.audit.services import audit_record
 
 
-class UserAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+class UserAdminForm(forms.ModelForm):
     roles = forms.MultipleChoiceField(choices=Role.choices, required=False, widget=forms.CheckboxSelectMultiple)
     new_password = forms.CharField(
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="Leave empty to keep the password (or, for a new user, to have them set one through ‘Forgot password’).",
+        help_text=(
+            "Leave empty to keep the password (or, for a new user, to have them set one through ‘Forgot password’)."
+        ),
     )
 
     class Meta:
@@ -78,7 +80,7 @@ class UserAdmin(AuditedModelAdmin):
             obj.set_unusable_password()
         super().save_model(request, obj, form, change)
         if password and change:
-            audit_record(action="user.password_set_by_admin", actor=request.user, obj=obj)  # type: ignore[arg-type]
+            audit_record(action="user.password_set_by_admin", actor=request.user, obj=obj)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         user: User = form.instance
@@ -88,9 +90,11 @@ class UserAdmin(AuditedModelAdmin):
         RoleGrant.objects.bulk_create([RoleGrant(user=user, role=r) for r in wanted], ignore_conflicts=True)
         user.__dict__.pop("role_codes", None)
         if change and before != wanted:
-            audit_record(action="user.roles", actor=request.user, obj=user, details={"roles": [sorted(before), sorted(wanted)]})  # type: ignore[arg-type]
+            audit_record(
+                action="user.roles", actor=request.user, obj=user, details={"roles": [sorted(before), sorted(wanted)]}
+            )
         elif not change:
-            audit_record(action="user.roles", actor=request.user, obj=user, details={"roles": [[], sorted(wanted)]})  # type: ignore[arg-type]
+            audit_record(action="user.roles", actor=request.user, obj=user, details={"roles": [[], sorted(wanted)]})
         super().save_related(request, form, formsets, change)
 
     @admin.action(description="Reset MFA: the user must enrol a new authenticator at next login")

@@ -14,7 +14,9 @@ class EmailLoginForm(AuthenticationForm):
     )
 
     error_messages = {
-        "invalid_login": "The email or password is not right. After 5 failed attempts the account is locked for %(minutes)s minutes.",
+        "invalid_login": (
+            "The email or password is not right. After 5 failed attempts the account is locked for %(minutes)s minutes."
+        ),
         "inactive": "This account is switched off. Ask your Liaison administrator.",
     }
 
@@ -25,7 +27,9 @@ class EmailLoginForm(AuthenticationForm):
         from django.conf import settings
 
         minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-        return forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login", params={"minutes": minutes})
+        return forms.ValidationError(
+            self.error_messages["invalid_login"], code="invalid_login", params={"minutes": minutes}
+        )
 
 
 class TokenForm(forms.Form):

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from liaison.accounts.mfa import is_verified
 from liaison.accounts.services import mfa_is_enrolled
 
 # Paths a signed-in user may reach before the second factor: the MFA pages themselves, logout, static files.
@@ -24,10 +25,10 @@ class MfaRequiredMiddleware:
         if (
             settings.LIAISON_REQUIRE_MFA
             and user.is_authenticated
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not is_verified(user)
             and not request.path.startswith(_OPEN_PREFIXES)
         ):
-            target = "accounts:mfa-verify" if mfa_is_enrolled(user) else "accounts:mfa-enrol"  # type: ignore[arg-type]
+            target = "accounts:mfa-verify" if mfa_is_enrolled(user) else "accounts:mfa-enrol"
             query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
             return HttpResponseRedirect(reverse(target) + (f"?{query}" if query else ""))
         return self.get_response(request)

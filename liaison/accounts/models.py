@@ -43,7 +43,10 @@ class User(AbstractBaseUser):
     date_joined = models.DateTimeField(auto_now_add=True)
     sites = models.ManyToManyField("org.Site", blank=True, related_name="users")
     departments = models.ManyToManyField(
-        "org.Department", blank=True, related_name="investigators", help_text="For investigators: the departments they answer for."
+        "org.Department",
+        blank=True,
+        related_name="investigators",
+        help_text="For investigators: the departments they answer for.",
     )
 
     objects = UserManager()

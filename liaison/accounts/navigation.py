@@ -31,7 +31,7 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
         return []
     items = []
     for label, url_name, roles in _ITEMS:
-        if roles is None or user.has_role(*roles):  # type: ignore[union-attr]
+        if roles is None or user.has_role(*roles):
             url = reverse(url_name)
             active = request.path == url if url == "/" else request.path.startswith(url)
             items.append(NavItem(label, url, active))

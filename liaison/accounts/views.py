@@ -15,8 +15,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from liaison.accounts import services
-from liaison.accounts.middleware import SIGNED_IN_HINT_COOKIE
 from liaison.accounts.forms import EmailLoginForm, EnrolForm, TokenForm
+from liaison.accounts.mfa import is_verified
+from liaison.accounts.middleware import SIGNED_IN_HINT_COOKIE
 from liaison.accounts.models import User
 from liaison.audit.services import audit_record
 from liaison.lib.errors import ApplicationError
@@ -26,7 +27,9 @@ _RECOVERY_SESSION_KEY = "liaison_new_recovery_codes"
 
 def _safe_next(request: HttpRequest, default: str = "home:my-work") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return reverse(default)
 
@@ -46,7 +49,9 @@ class LoginView(auth_views.LoginView):
 
 
 @login_not_required
-def lockout_response(request: HttpRequest, original_response: HttpResponse | None, credentials: dict[str, Any] | None) -> HttpResponse:
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: dict[str, Any] | None
+) -> HttpResponse:
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(
         request, "accounts/locked_out.html", {"minutes": minutes, "failures": settings.AXES_FAILURE_LIMIT}, status=429
@@ -65,7 +70,7 @@ class LogoutView(auth_views.LogoutView):
 @login_required
 def mfa_verify(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    if user.is_verified():  # type: ignore[attr-defined]
+    if is_verified(user):
         return redirect(_safe_next(request))
     if not services.mfa_is_enrolled(user):
         return redirect("accounts:mfa-enrol")
@@ -77,7 +82,7 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
             used_recovery = device.persistent_id.startswith("otp_static")
             details: dict[str, Any] = {"method": "recovery_code" if used_recovery else "totp"}
             if used_recovery:
-                details["recovery_codes_left"] = device.token_set.count()  # type: ignore[attr-defined]
+                details["recovery_codes_left"] = device.token_set.count()
             audit_record(action="auth.mfa_verify", actor=user, obj=user, details=details)
             if used_recovery:
                 messages.warning(
@@ -115,7 +120,12 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/mfa_enrol.html",
-        {"form": form, "qr_svg": qr_svg, "secret": secret, "secret_grouped": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))},
+        {
+            "form": form,
+            "qr_svg": qr_svg,
+            "secret": secret,
+            "secret_grouped": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        },
     )
 
 
@@ -129,7 +139,9 @@ def _base32(key: bytes) -> str:
 def mfa_recovery_codes(request: HttpRequest) -> HttpResponse:
     codes = request.session.pop(_RECOVERY_SESSION_KEY, None)
     if not codes:
-        messages.info(request, "Recovery codes are shown only once. Make new ones from your account page if you need to.")
+        messages.info(
+            request, "Recovery codes are shown only once. Make new ones from your account page if you need to."
+        )
         return redirect("accounts:account")
     return render(request, "accounts/mfa_recovery_codes.html", {"codes": codes})
 
@@ -148,7 +160,11 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/account.html",
-        {"sites": user.sites.all(), "departments": user.departments.select_related("site"), "mfa_enrolled": services.mfa_is_enrolled(user)},
+        {
+            "sites": user.sites.all(),
+            "departments": user.departments.select_related("site"),
+            "mfa_enrolled": services.mfa_is_enrolled(user),
+        },
     )
 
 
@@ -193,5 +209,3 @@ def password_reset_sent(request: HttpRequest) -> HttpResponse:
 @login_not_required
 def password_reset_done(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/password_reset_done.html")
-
-

@@ -26,7 +26,12 @@ def verify_chain(*, batch_size: int = 2000) -> ChainReport:
     checked = 0
     for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=batch_size):
         if event.seq != expected_seq:
-            return ChainReport(checked, event.seq, event.pk, f"expected event #{expected_seq} next, found #{event.seq}: events are missing")
+            return ChainReport(
+                checked,
+                event.seq,
+                event.pk,
+                f"expected event #{expected_seq} next, found #{event.seq}: events are missing",
+            )
         if event.prev_hash != prev_hash:
             return ChainReport(checked, event.seq, event.pk, "its previous-hash does not match the event before it")
         if event.compute_hash() != event.hash:

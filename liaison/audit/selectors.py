@@ -23,5 +23,7 @@ def audit_search(*, filters: dict[str, Any]) -> QuerySet[AuditEvent]:
     if filters.get("date_from"):
         events = events.filter(occurred_at__gte=datetime.combine(filters["date_from"], time.min, tzinfo=zone))
     if filters.get("date_to"):
-        events = events.filter(occurred_at__lt=datetime.combine(filters["date_to"] + timedelta(days=1), time.min, tzinfo=zone))
+        events = events.filter(
+            occurred_at__lt=datetime.combine(filters["date_to"] + timedelta(days=1), time.min, tzinfo=zone)
+        )
     return events.order_by("-seq")

@@ -14,6 +14,8 @@ from liaison.audit.context import RequestOrigin, current_origin, origin_from_req
 from liaison.audit.models import GENESIS_HASH, AuditEvent
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from liaison.accounts.models import User
     from liaison.org.models import Site
 
@@ -36,7 +38,7 @@ def _lock_chain() -> None:
 def audit_record(
     *,
     action: str,
-    actor: User | None = None,
+    actor: User | AnonymousUser | None = None,
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: str | int = "",
@@ -49,7 +51,7 @@ def audit_record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     origin = origin or current_origin.get() or RequestOrigin(ip_address=None, user_agent="")
-    actor_is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    user = actor if actor is not None and actor.is_authenticated else None
     with transaction.atomic():
         _lock_chain()
         last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
@@ -57,8 +59,8 @@ def audit_record(
         event = AuditEvent(
             seq=seq,
             occurred_at=timezone.now(),
-            actor=actor if actor_is_user else None,
-            actor_email=actor.email if actor_is_user and actor is not None else "",
+            actor=user,
+            actor_email=user.email if user is not None else "",
             action=action,
             object_type=object_type,
             object_id=str(object_id),
@@ -80,7 +82,7 @@ def audit_view(*, request: HttpRequest, obj: models.Model, site: Site | None = N
     """
     return audit_record(
         action="view",
-        actor=request.user if request.user.is_authenticated else None,  # type: ignore[arg-type]
+        actor=request.user if request.user.is_authenticated else None,
         obj=obj,
         site=site,
         details={"page": what} if what else None,

@@ -14,11 +14,23 @@ from liaison.audit.selectors import audit_search
 from liaison.audit.services import audit_record
 from liaison.lib.csvsafe import csv_rows
 
-EXPORT_HEADER = ["seq", "time_utc", "user", "action", "object_type", "object_id", "site_id", "ip_address", "user_agent", "details", "hash"]
+EXPORT_HEADER = [
+    "seq",
+    "time_utc",
+    "user",
+    "action",
+    "object_type",
+    "object_id",
+    "site_id",
+    "ip_address",
+    "user_agent",
+    "details",
+    "hash",
+]
 
 
 def _require_auditor(request: HttpRequest) -> None:
-    if not request.user.is_authenticated or not request.user.has_role(Role.AUDITOR):  # type: ignore[union-attr]
+    if not request.user.is_authenticated or not request.user.has_role(Role.AUDITOR):
         raise Http404
 
 
@@ -44,14 +56,26 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
     events = audit_search(filters=filters)
     audit_record(
         action="audit.export",
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         object_type="audit.auditevent",
         details={"filters": {k: v for k, v in filters.items() if v}, "rows": events.count()},
     )
 
     def rows() -> Iterator[list[Any]]:
         for e in events.iterator(chunk_size=2000):
-            yield [e.seq, e.occurred_at.isoformat(), e.actor_email, e.action, e.object_type, e.object_id, e.site_id or "", e.ip_address or "", e.user_agent, e.details, e.hash]
+            yield [
+                e.seq,
+                e.occurred_at.isoformat(),
+                e.actor_email,
+                e.action,
+                e.object_type,
+                e.object_id,
+                e.site_id or "",
+                e.ip_address or "",
+                e.user_agent,
+                e.details,
+                e.hash,
+            ]
 
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response = StreamingHttpResponse(csv_rows(EXPORT_HEADER, rows()), content_type="text/csv; charset=utf-8")

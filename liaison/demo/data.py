@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 DEMO_PASSWORD = "Liaison-demo-2026"
 
-SITES = [
+SITES: list[dict[str, Any]] = [
     {
         "code": "RGH",
         "name": "Riverside General Hospital",
@@ -60,14 +62,64 @@ SITES = [
 
 # Invented first and family names, combined deterministically for the staff directory.
 FIRST_NAMES = [
-    "Amara", "Bilal", "Ciara", "Dominik", "Esi", "Farah", "Gethin", "Hana", "Ifeoma", "Joaquin", "Keira", "Lorcan",
-    "Maelle", "Nnamdi", "Orla", "Priya", "Quentin", "Rhiannon", "Sefa", "Tomasz", "Uma", "Vikram", "Wren", "Ximena",
-    "Yusuf", "Zofia", "Ansel", "Beatrix", "Cormac", "Delphine", "Emeka", "Fionnuala",
+    "Amara",
+    "Bilal",
+    "Ciara",
+    "Dominik",
+    "Esi",
+    "Farah",
+    "Gethin",
+    "Hana",
+    "Ifeoma",
+    "Joaquin",
+    "Keira",
+    "Lorcan",
+    "Maelle",
+    "Nnamdi",
+    "Orla",
+    "Priya",
+    "Quentin",
+    "Rhiannon",
+    "Sefa",
+    "Tomasz",
+    "Uma",
+    "Vikram",
+    "Wren",
+    "Ximena",
+    "Yusuf",
+    "Zofia",
+    "Ansel",
+    "Beatrix",
+    "Cormac",
+    "Delphine",
+    "Emeka",
+    "Fionnuala",
 ]
 FAMILY_NAMES = [
-    "Achterberg", "Balogun", "Carrow", "Delacroix-Hume", "Eskildsen", "Fairweather", "Gallacher", "Hartigan",
-    "Iwuchukwu", "Jaskolski", "Kettleby", "Lindqvist", "Marchetti", "Nakashima", "Oyelaran", "Pennock",
-    "Quarrie", "Rosewarne", "Stavrou", "Thackeray", "Umberly", "Varga", "Whitlock", "Yeardley",
+    "Achterberg",
+    "Balogun",
+    "Carrow",
+    "Delacroix-Hume",
+    "Eskildsen",
+    "Fairweather",
+    "Gallacher",
+    "Hartigan",
+    "Iwuchukwu",
+    "Jaskolski",
+    "Kettleby",
+    "Lindqvist",
+    "Marchetti",
+    "Nakashima",
+    "Oyelaran",
+    "Pennock",
+    "Quarrie",
+    "Rosewarne",
+    "Stavrou",
+    "Thackeray",
+    "Umberly",
+    "Varga",
+    "Whitlock",
+    "Yeardley",
 ]
 
 # (job title, staff group) patterns given to each department's staff.
@@ -81,10 +133,15 @@ STAFF_PATTERNS = [
 ]
 
 # One login per role. Sites by code; departments by (site code, department code).
-USERS = [
+USERS: list[dict[str, Any]] = [
     {"email": "officer@demo.liaison.example", "full_name": "Olivia Okonkwo", "roles": ["officer"], "sites": ["RGH"]},
     {"email": "officer.us@demo.liaison.example", "full_name": "Marcus Delgado", "roles": ["officer"], "sites": ["HPM"]},
-    {"email": "manager@demo.liaison.example", "full_name": "Harriet Lindqvist", "roles": ["manager", "officer"], "sites": ["RGH", "HPM"]},
+    {
+        "email": "manager@demo.liaison.example",
+        "full_name": "Harriet Lindqvist",
+        "roles": ["manager", "officer"],
+        "sites": ["RGH", "HPM"],
+    },
     {
         "email": "investigator@demo.liaison.example",
         "full_name": "Dr Ivo Marchetti",
@@ -92,7 +149,17 @@ USERS = [
         "sites": ["RGH"],
         "departments": [("RGH", "ED")],
     },
-    {"email": "executive@demo.liaison.example", "full_name": "Evelyn Carrow", "roles": ["executive"], "sites": ["RGH", "HPM"]},
-    {"email": "auditor@demo.liaison.example", "full_name": "Aditya Stavrou", "roles": ["auditor"], "sites": ["RGH", "HPM"]},
+    {
+        "email": "executive@demo.liaison.example",
+        "full_name": "Evelyn Carrow",
+        "roles": ["executive"],
+        "sites": ["RGH", "HPM"],
+    },
+    {
+        "email": "auditor@demo.liaison.example",
+        "full_name": "Aditya Stavrou",
+        "roles": ["auditor"],
+        "sites": ["RGH", "HPM"],
+    },
     {"email": "admin@demo.liaison.example", "full_name": "Ada Whitlock", "roles": ["admin"], "sites": ["RGH", "HPM"]},
 ]

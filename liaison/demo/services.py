@@ -48,7 +48,12 @@ def demo_load() -> DemoReport:
                     full_name = f"{first} {family}"
                     if not StaffMember.objects.filter(site=site, department=dept, full_name=full_name).exists():
                         staff_member_create(
-                            acting_user=None, site=site, full_name=full_name, job_title=title, staff_group=group, department=dept
+                            acting_user=None,
+                            site=site,
+                            full_name=full_name,
+                            job_title=title,
+                            staff_group=group,
+                            department=dept,
                         )
                         report.staff += 1
         for user_spec in data.USERS:

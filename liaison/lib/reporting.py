@@ -6,6 +6,7 @@ of those may hold a patient's name or a complaint's text, so reports keep only t
 
 from __future__ import annotations
 
+from collections.abc import ItemsView
 from typing import Any
 
 from django.http import HttpRequest
@@ -21,5 +22,5 @@ class NoPatientDataReporterFilter(SafeExceptionReporterFilter):
             return {}
         return {key: self.cleansed_substitute for key in request.POST}
 
-    def get_traceback_frame_variables(self, request: HttpRequest | None, tb_frame: Any) -> list[tuple[str, Any]]:
-        return [(name, self.cleansed_substitute) for name in tb_frame.f_locals]
+    def get_traceback_frame_variables(self, request: HttpRequest | None, tb_frame: Any) -> ItemsView[str, Any]:
+        return {name: self.cleansed_substitute for name in tb_frame.f_locals}.items()

@@ -31,14 +31,18 @@ class Site(models.Model):
     code = models.CharField(
         max_length=10,
         unique=True,
-        validators=[RegexValidator(r"^[A-Z][A-Z0-9]{1,9}$", "Use 2–10 capital letters or digits, starting with a letter.")],
+        validators=[
+            RegexValidator(r"^[A-Z][A-Z0-9]{1,9}$", "Use 2–10 capital letters or digits, starting with a letter.")
+        ],
         help_text="Short code used in case references, e.g. RGH.",
     )
     policy_pack = models.CharField(max_length=30, choices=PolicyPack.choices)
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone], default="Europe/London")
     address = models.TextField(blank=True)
     complaints_contact_name = models.CharField(
-        max_length=200, blank=True, help_text="Published complaints contact: the person or office patients should write to."
+        max_length=200,
+        blank=True,
+        help_text="Published complaints contact: the person or office patients should write to.",
     )
     complaints_contact_phone = models.CharField(max_length=50, blank=True)
     complaints_contact_email = models.EmailField(blank=True)
@@ -100,5 +104,5 @@ class StaffMember(models.Model):
         return self.full_name
 
     def clean(self) -> None:
-        if self.department_id and self.site_id and self.department.site_id != self.site_id:
+        if self.department is not None and self.site_id and self.department.site_id != self.site_id:
             raise ValidationError({"department": "The department must belong to the same site."})

@@ -38,7 +38,9 @@ def department_create(
         _validated(department)
         department.save()
         department.leads.set(list(leads))
-        audit_record(action="department.create", actor=acting_user, obj=department, site=site, details=snapshot(department))
+        audit_record(
+            action="department.create", actor=acting_user, obj=department, site=site, details=snapshot(department)
+        )
     return department
 
 

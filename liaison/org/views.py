@@ -14,7 +14,7 @@ from liaison.org.forms import DepartmentForm
 def _user(request: HttpRequest) -> User:
     if not request.user.is_authenticated:
         raise Http404
-    return request.user  # type: ignore[return-value]
+    return request.user
 
 
 def site_list(request: HttpRequest) -> HttpResponse:
@@ -66,7 +66,11 @@ def department_create(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             department = services.department_create(
-                acting_user=user, site=site, name=form.cleaned_data["name"], code=form.cleaned_data["code"], leads=form.cleaned_data["leads"]
+                acting_user=user,
+                site=site,
+                name=form.cleaned_data["name"],
+                code=form.cleaned_data["code"],
+                leads=form.cleaned_data["leads"],
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
@@ -81,7 +85,12 @@ def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
     department = selectors.get_department_for_user(user=user, pk=pk)
     if not selectors.user_can_edit_site(user=user, site=department.site):
         raise Http404
-    initial = {"name": department.name, "code": department.code, "leads": department.leads.all(), "is_active": department.is_active}
+    initial = {
+        "name": department.name,
+        "code": department.code,
+        "leads": department.leads.all(),
+        "is_active": department.is_active,
+    }
     form = DepartmentForm(request.POST or None, site=department.site, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -91,4 +100,6 @@ def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Department saved.")
             return redirect("org:department-detail", pk=department.pk)
-    return render(request, "org/department_form.html", {"form": form, "site": department.site, "department": department})
+    return render(
+        request, "org/department_form.html", {"form": form, "site": department.site, "department": department}
+    )

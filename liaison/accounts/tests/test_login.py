@@ -115,7 +115,9 @@ def test_password_reset_for_an_unknown_address_sends_nothing_and_looks_the_same(
 def test_short_and_common_passwords_are_refused(cast: Cast) -> None:
     for weak in ["short1!", "password1234", "123456789012"]:
         try:
-            user_create(acting_user=cast.admin, email=f"new{len(weak)}@rgh.example", full_name="New Person", password=weak)
+            user_create(
+                acting_user=cast.admin, email=f"new{len(weak)}@rgh.example", full_name="New Person", password=weak
+            )
         except ApplicationError as exc:
             assert "password" in exc.message.lower()
         else:

@@ -13,24 +13,32 @@ from liaison.audit.services import audit_record
 
 
 def test_auditor_searches_by_user_action_object_and_date(cast: Cast, as_user) -> None:
-    audit_record(action="department.update", actor=cast.manager, obj=cast.ed, site=cast.rgh, details={"name": ["A", "B"]})
+    audit_record(
+        action="department.update", actor=cast.manager, obj=cast.ed, site=cast.rgh, details={"name": ["A", "B"]}
+    )
     client = as_user(cast.auditor)
     page = client.get(reverse("audit:search"), {"user": "manager@", "action": "department."}).content.decode()
     assert "<code>department.update</code>" in page and "manager@rgh.example" in page
     assert "<code>user.create</code>" not in page
-    page = client.get(reverse("audit:search"), {"object_type": "org.department", "object_id": cast.ed.pk}).content.decode()
+    page = client.get(
+        reverse("audit:search"), {"object_type": "org.department", "object_id": cast.ed.pk}
+    ).content.decode()
     assert "<code>department.update</code>" in page and "<code>department.create</code>" in page
     page = client.get(reverse("audit:search"), {"date_from": "2000-01-01", "date_to": "2000-01-02"}).content.decode()
     assert "No events match" in page
 
 
 def test_a_reversed_date_range_is_explained(cast: Cast, as_user) -> None:
-    page = as_user(cast.auditor).get(reverse("audit:search"), {"date_from": "2026-02-01", "date_to": "2026-01-01"}).content.decode()
+    page = (
+        as_user(cast.auditor)
+        .get(reverse("audit:search"), {"date_from": "2026-02-01", "date_to": "2026-01-01"})
+        .content.decode()
+    )
     assert "must not be after" in page
 
 
 def test_export_is_audited_and_neutralises_formulas(cast: Cast, as_user) -> None:
-    audit_record(action="test.formula", details={"email": "=HYPERLINK(\"http://evil\")"}, object_id="=1+1")
+    audit_record(action="test.formula", details={"email": '=HYPERLINK("http://evil")'}, object_id="=1+1")
     response = as_user(cast.auditor).get(reverse("audit:export"), {"action": "test."})
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]

@@ -14,7 +14,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
-            raise CommandError("Demo data is loaded only with LIAISON_DEMO=1 or LIAISON_DEBUG=1, never into production.")
+            raise CommandError(
+                "Demo data is loaded only with LIAISON_DEMO=1 or LIAISON_DEBUG=1, never into production."
+            )
         report = demo_load()
         self.stdout.write(
             f"Demo data: {report.sites} sites, {report.departments} departments, {report.staff} staff added "
