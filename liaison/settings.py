@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "liaison.accounts",
     "liaison.org",
     "liaison.audit",
+    "liaison.policies",
     "liaison.home",
     "liaison.demo",
     "liaison.admin_site.LiaisonAdminConfig",
@@ -268,6 +269,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves from the finders; it only needs the folder
 MEDIA_ROOT = DATA_DIR / "files"  # outside the web root; served only through permission-checked views
 
 # -- Background tasks ---------------------------------------------------------------------------------------

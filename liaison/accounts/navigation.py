@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
+from liaison.accounts.mfa import is_verified
 from liaison.accounts.models import Role
 
 
@@ -29,6 +31,8 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
     user = request.user
     if not user.is_authenticated:
         return []
+    if settings.LIAISON_REQUIRE_MFA and not is_verified(user):
+        return []  # nothing behind these links opens before the second factor
     items = []
     for label, url_name, roles in _ITEMS:
         if roles is None or user.has_role(*roles):

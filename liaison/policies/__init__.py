@@ -1,0 +1,1 @@
+"""Policy packs: the complaint rules and statutory clocks of each jurisdiction."""
