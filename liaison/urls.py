@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("liaison.home.urls")),
     path("accounts/", include("liaison.accounts.urls")),
     path("org/", include("liaison.org.urls")),
+    path("cases/", include("liaison.cases.urls")),
     path("audit/", include("liaison.audit.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -1,6 +1,7 @@
 """Settings for the test suite: production settings with test-only secrets and plain HTTP."""
 
 import os
+import tempfile
 
 os.environ.setdefault("LIAISON_SECRET_KEY", "test-only-" + "k" * 40 + "-not-for-production-use")
 os.environ.setdefault("LIAISON_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
@@ -18,3 +19,4 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+MEDIA_ROOT = tempfile.mkdtemp(prefix="liaison-test-files-")

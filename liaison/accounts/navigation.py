@@ -21,6 +21,8 @@ class NavItem:
 
 _ITEMS: list[tuple[str, str, tuple[str, ...] | None]] = [
     ("My work", "home:my-work", None),
+    ("Cases", "cases:worklist", (Role.OFFICER, Role.MANAGER, Role.EXECUTIVE)),
+    ("Log a case", "cases:intake", (Role.OFFICER, Role.MANAGER)),
     ("Organisation", "org:site-list", (Role.OFFICER, Role.MANAGER, Role.ADMIN)),
     ("Audit trail", "audit:search", (Role.AUDITOR,)),
     ("Administration", "admin:index", (Role.ADMIN,)),

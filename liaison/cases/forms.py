@@ -1,0 +1,342 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from liaison.accounts.models import Role, User
+from liaison.cases.models import (
+    Case,
+    CaseType,
+    Channel,
+    ConsentMethod,
+    ExternalBody,
+    HcatCategory,
+    InformalOutcome,
+    Priority,
+    RestrictionReason,
+    StageOfCare,
+    Status,
+    TimelineKind,
+)
+from liaison.cases.rules import RED_FLAGS
+from liaison.org.models import Department, Site, StaffGroup
+
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Spanish"),
+    ("pl", "Polish"),
+    ("ur", "Urdu"),
+    ("pa", "Punjabi"),
+    ("so", "Somali"),
+    ("zh", "Chinese"),
+    ("ar", "Arabic"),
+    ("bn", "Bengali"),
+    ("other", "Another language"),
+]
+TOPICS = [
+    ("abuse", "Abuse"),
+    ("neglect", "Neglect"),
+    ("billing", "Billing"),
+    ("medicare_billing_rights", "Medicare billing rights (42 CFR 489)"),
+    ("quality_of_care", "Quality of care"),
+    ("premature_discharge", "Premature discharge"),
+]
+RISK = [(i, str(i)) for i in range(1, 6)]
+CONSEQUENCE = [(1, "1 — negligible"), (2, "2 — minor"), (3, "3 — moderate"), (4, "4 — major"), (5, "5 — catastrophic")]
+LIKELIHOOD = [(1, "1 — rare"), (2, "2 — unlikely"), (3, "3 — possible"), (4, "4 — likely"), (5, "5 — almost certain")]
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"})
+
+
+class CaseDetailsForm(forms.Form):
+    """The fields shared by intake and editing."""
+
+    event_date = forms.DateField(required=False, label="When it happened", widget=_date_input())
+    awareness_date = forms.DateField(required=False, label="When they became aware, if later", widget=_date_input())
+    patient_known = forms.BooleanField(required=False, initial=True, label="The patient is known")
+    patient_name = forms.CharField(required=False, max_length=200, label="Patient's name")
+    patient_mrn = forms.CharField(required=False, max_length=40, label="Patient's MRN (hospital number)")
+    patient_dob = forms.DateField(required=False, label="Patient's date of birth", widget=_date_input())
+    patient_phone = forms.CharField(required=False, max_length=50, label="Patient's phone")
+    patient_email = forms.EmailField(required=False, label="Patient's email")
+    patient_address = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Patient's address"
+    )
+    complainant_is_patient = forms.BooleanField(
+        required=False, initial=True, label="The patient is raising it themselves"
+    )
+    complainant_name = forms.CharField(required=False, max_length=200, label="Representative's name")
+    complainant_relationship = forms.CharField(required=False, max_length=100, label="Relationship to the patient")
+    complainant_phone = forms.CharField(required=False, max_length=50, label="Representative's phone")
+    complainant_email = forms.EmailField(required=False, label="Representative's email")
+    complainant_address = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Representative's address"
+    )
+    consent_method = forms.ChoiceField(
+        required=False, choices=[("", "—"), *ConsentMethod.choices], label="Consent or authority to act"
+    )
+    consent_date = forms.DateField(required=False, label="Date consent was given", widget=_date_input())
+    preferred_language = forms.ChoiceField(choices=LANGUAGES, initial="en")
+    interpreter_needed = forms.BooleanField(required=False)
+    accessibility_needs = forms.CharField(required=False, max_length=300)
+    desired_outcome = forms.CharField(
+        required=False, label="What they want to happen", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    account = forms.CharField(
+        required=False, label="Their account, in their words", widget=forms.Textarea(attrs={"rows": 5})
+    )
+    risk_consequence = forms.TypedChoiceField(choices=CONSEQUENCE, coerce=int, initial=1, label="Consequence")
+    risk_likelihood = forms.TypedChoiceField(choices=LIKELIHOOD, coerce=int, initial=1, label="Likelihood")
+    red_flags = forms.MultipleChoiceField(
+        required=False,
+        choices=[(k, v[0]) for k, v in RED_FLAGS.items()],
+        widget=forms.CheckboxSelectMultiple,
+        label="Red flags",
+    )
+    topics = forms.MultipleChoiceField(
+        required=False, choices=TOPICS, widget=forms.CheckboxSelectMultiple, label="Topics"
+    )
+    resolved_at_time_by_staff_present = forms.BooleanField(
+        required=False, label="Resolved at the time by staff present"
+    )
+    postponed = forms.BooleanField(required=False, label="Resolution postponed")
+    referred = forms.BooleanField(required=False, label="Referred to other staff to resolve later")
+    requires_investigation = forms.BooleanField(required=False, label="Needs investigation")
+    requires_further_action = forms.BooleanField(required=False, label="Needs further action")
+    requested_formal_or_response = forms.BooleanField(
+        required=False, label="Asked for a formal complaint or a response"
+    )
+    medicare_beneficiary = forms.BooleanField(required=False, label="Medicare beneficiary")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("patient_known") and not (data.get("patient_name") or "").strip():
+            self.add_error("patient_name", "Enter the patient's name, or untick “The patient is known”.")
+        if not data.get("complainant_is_patient") and not (data.get("complainant_name") or "").strip():
+            self.add_error("complainant_name", "Enter the representative's name.")
+        today = timezone.localdate()
+        for name in ("event_date", "awareness_date", "patient_dob", "consent_date"):
+            if data.get(name) and data[name] > today:
+                self.add_error(name, "This date is in the future.")
+        return data
+
+
+class IntakeForm(CaseDetailsForm):
+    site = forms.ModelChoiceField(queryset=Site.objects.none(), empty_label=None)
+    case_type = forms.ChoiceField(choices=CaseType.choices, initial=CaseType.COMPLAINT, label="Type")
+    channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.PHONE)
+    received_at = forms.DateTimeField(
+        required=False,
+        label="Received",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Leave empty for now. In the site's local time.",
+    )
+    issue_category = forms.ChoiceField(
+        choices=[("", "—"), *HcatCategory.choices], required=False, label="Main issue (HCAT category)"
+    )
+    issue_severity = forms.TypedChoiceField(
+        choices=[(1, "1 — low"), (2, "2 — medium"), (3, "3 — high")], coerce=int, initial=1, label="Severity"
+    )
+    issue_department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False, label="Department")
+    issue_stage = forms.ChoiceField(choices=StageOfCare.choices, initial=StageOfCare.OTHER, label="Stage of care")
+    issue_staff_group = forms.ChoiceField(
+        choices=[("", "Not known"), *StaffGroup.choices], required=False, label="Staff group"
+    )
+    issue_summary = forms.CharField(required=False, max_length=300, label="Issue in a line")
+    assign_to_me = forms.BooleanField(required=False, initial=True, label="Assign to me")
+
+    field_order = [
+        "site",
+        "case_type",
+        "channel",
+        "received_at",
+        "patient_known",
+        "patient_name",
+        "patient_mrn",
+        "patient_dob",
+    ]
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        sites = Site.objects.filter(pk__in=user.site_ids, is_active=True).order_by("name")
+        self.fields["site"].queryset = sites  # type: ignore[attr-defined]
+        departments = Department.objects.filter(site__in=sites, is_active=True).select_related("site")
+        self.fields["issue_department"].queryset = departments  # type: ignore[attr-defined]
+        self.fields["issue_department"].label_from_instance = lambda d: f"{d.name} — {d.site.code}"  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        department = data.get("issue_department")
+        if department and data.get("site") and department.site_id != data["site"].pk:
+            self.add_error("issue_department", "Choose a department of the same site.")
+        if data.get("issue_category") and not (data.get("issue_summary") or "").strip():
+            self.add_error("issue_summary", "Describe the issue in a line.")
+        received = data.get("received_at")
+        if received and received > timezone.now():
+            self.add_error("received_at", "The received time cannot be in the future.")
+        return data
+
+
+class CaseEditForm(CaseDetailsForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    agreed_response_date = forms.DateField(
+        required=False, label="Response date agreed with the complainant", widget=_date_input()
+    )
+
+    @staticmethod
+    def initial_for(case: Case) -> dict[str, Any]:
+        names = [n for n in CaseEditForm.base_fields if n != "version"]
+        return {**{n: getattr(case, n) for n in names}, "version": case.version}
+
+
+class WorklistForm(forms.Form):
+    view = forms.ChoiceField(
+        choices=[("mine", "My cases"), ("unassigned", "Unassigned"), ("site", "All at my sites")], required=False
+    )
+    q = forms.CharField(
+        required=False, max_length=100, label="Search", help_text="Reference, patient name, MRN or words in the account"
+    )
+    case_type = forms.ChoiceField(choices=[("", "Any type"), *CaseType.choices], required=False, label="Type")
+    status = forms.ChoiceField(choices=[("open", "Open"), ("", "Any status"), *Status.choices], required=False)
+    priority = forms.ChoiceField(choices=[("", "Any priority"), *Priority.choices], required=False)
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.none(), required=False, empty_label="Any department"
+    )
+    due = forms.ChoiceField(
+        choices=[("", "Any"), ("overdue", "Overdue"), ("due_soon", "Due soon"), ("on_track", "On track")],
+        required=False,
+        label="Due",
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.filter(site_id__in=user.site_ids).select_related("site")  # type: ignore[attr-defined]
+        self.fields["department"].label_from_instance = lambda d: f"{d.name} — {d.site.code}"  # type: ignore[attr-defined]
+
+
+# -- Actions ------------------------------------------------------------------------------------------
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class NoteForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[
+            (TimelineKind.NOTE, "Note"),
+            (TimelineKind.CALL, "Phone call"),
+            (TimelineKind.EMAIL, "Email"),
+            (TimelineKind.LETTER, "Letter"),
+        ]
+    )
+    summary = forms.CharField(max_length=300)
+    body = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}), label="Details")
+    duration_minutes = forms.IntegerField(required=False, min_value=1, max_value=600, label="Call length (minutes)")
+
+
+class AcknowledgeForm(forms.Form):
+    how = forms.ChoiceField(
+        choices=[("phone", "phone"), ("letter", "letter"), ("email", "email"), ("in person", "in person")],
+        label="Acknowledged by",
+    )
+
+
+class RespondForm(forms.Form):
+    written_notice = forms.BooleanField(
+        required=False, label="This is the written notice of the decision (required for a grievance)"
+    )
+
+
+class CloseForm(forms.Form):
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Closing note")
+
+
+class AssignForm(forms.Form):
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody (unassigned)")
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(is_active=True, sites=case.site, role_grants__role__in=[Role.OFFICER, Role.MANAGER])
+            .distinct()
+            .order_by("full_name")
+        )
+
+
+class ConvertForm(forms.Form):
+    new_type = forms.ChoiceField(choices=CaseType.choices, label="New type")
+
+
+class ReferForm(forms.Form):
+    body = forms.ChoiceField(choices=ExternalBody.choices, label="Referred to")
+    referred_on = forms.DateField(widget=_date_input())
+    reference = forms.CharField(required=False, max_length=100, label="Their reference")
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TimeLimitForm(forms.Form):
+    good_reason = forms.BooleanField(required=False, label="The complainant had good reason for not complaining sooner")
+    fair_investigation_possible = forms.BooleanField(
+        required=False, label="It is still possible to investigate effectively and fairly"
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Reasons for the decision")
+
+
+class ExtensionForm(forms.Form):
+    until = forms.DateField(widget=_date_input(), label="New response date")
+    agreement = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="How and when the complainant agreed")
+
+
+class InterimForm(forms.Form):
+    followup_within_days = forms.IntegerField(
+        min_value=1, max_value=90, label="Written response will follow within (days)"
+    )
+
+
+class InformalForm(forms.Form):
+    outcome = forms.ChoiceField(choices=InformalOutcome.choices)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What was done or agreed")
+    flag_for_review = forms.BooleanField(required=False, label="Flag for the manager's review")
+
+
+class AttachForm(forms.Form):
+    file = forms.FileField(help_text="PDF, Word (.docx), JPEG, PNG, GIF or plain text; up to 20 MB.")
+
+
+class LinkForm(forms.Form):
+    other_reference = forms.CharField(max_length=32, label="Other case's reference")
+    merge = forms.BooleanField(required=False, label="This case is a duplicate: merge it into the other case")
+
+
+class RestrictForm(forms.Form):
+    restricted = forms.BooleanField(required=False, label="Restrict this case to named people")
+    reason = forms.ChoiceField(choices=[("", "—"), *RestrictionReason.choices], required=False)
+    users = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label="People who may see it"
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["users"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(is_active=True, sites=case.site, role_grants__role__in=[Role.OFFICER, Role.MANAGER])
+            .distinct()
+            .order_by("full_name")
+        )
+
+
+class IssueForm(forms.Form):
+    category = forms.ChoiceField(choices=HcatCategory.choices, label="HCAT category")
+    severity = forms.TypedChoiceField(choices=[(1, "1 — low"), (2, "2 — medium"), (3, "3 — high")], coerce=int)
+    stage_of_care = forms.ChoiceField(choices=StageOfCare.choices)
+    department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False)
+    staff_group = forms.ChoiceField(choices=[("", "Not known"), *StaffGroup.choices], required=False)
+    summary = forms.CharField(max_length=300)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.filter(site=case.site, is_active=True)  # type: ignore[attr-defined]
