@@ -1,12 +1,28 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+
+from liaison.accounts.models import User
+from liaison.cases import selectors as case_selectors
 
 
-@login_required
 def my_work(request: HttpRequest) -> HttpResponse:
-    """The start page. Each later capability adds its own panel (cases, requests, sign-offs)."""
-    user = request.user
-    return render(request, "home/my_work.html", {"sites": user.sites.all()})  # type: ignore[union-attr]
+    """The start page: what is waiting for this person, soonest and most urgent first."""
+    user: User = request.user  # type: ignore[assignment]
+    context: dict[str, object] = {"sites": user.sites.all()}
+    if case_selectors.can_see_identity(user):
+        now = timezone.now()
+        mine = case_selectors.worklist(user=user, filters=case_selectors.WorklistFilters(view="mine"))
+        unassigned = case_selectors.worklist(user=user, filters=case_selectors.WorklistFilters(view="unassigned"))
+        context.update(
+            {
+                "rows": [{"case": c, "due_state": case_selectors.due_state(c, now)} for c in mine[:10]],
+                "mine_count": mine.count(),
+                "overdue_count": mine.filter(next_due_at__lt=now).count(),
+                "unassigned_count": unassigned.count(),
+                "show_identity": True,
+            }
+        )
+    return render(request, "home/my_work.html", context)
