@@ -35,10 +35,8 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
         return []
     if settings.LIAISON_REQUIRE_MFA and not is_verified(user):
         return []  # nothing behind these links opens before the second factor
-    items = []
-    for label, url_name, roles in _ITEMS:
-        if roles is None or user.has_role(*roles):
-            url = reverse(url_name)
-            active = request.path == url if url == "/" else request.path.startswith(url)
-            items.append(NavItem(label, url, active))
-    return items
+    allowed = [(label, reverse(name)) for label, name, roles in _ITEMS if roles is None or user.has_role(*roles)]
+    # The current section is the longest link the path starts with ("/cases/new/" rather than "/cases/").
+    matches = [url for _, url in allowed if (request.path == url if url == "/" else request.path.startswith(url))]
+    current = max(matches, key=len, default=None)
+    return [NavItem(label, url, url == current) for label, url in allowed]
