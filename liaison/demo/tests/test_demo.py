@@ -62,3 +62,26 @@ def test_the_demo_database_passes_audit_verify_from_the_command_line(tmp_path: P
     assert verified.returncode == 0, verified.stderr
     assert "Audit trail intact" in verified.stdout
     assert (tmp_path / "liaison.sqlite3").exists()
+
+
+@pytest.mark.django_db
+def test_demo_cases_cover_every_type_and_state_with_some_overdue_and_restricted() -> None:
+    from django.utils import timezone
+
+    from liaison.cases.models import Case, CaseType, Status
+    from liaison.demo.cases import demo_load_cases
+
+    demo_load()
+    added = demo_load_cases()
+    assert 280 <= added <= 320
+    assert set(Case.objects.values_list("case_type", flat=True)) == set(CaseType.values)
+    statuses = set(Case.objects.values_list("status", flat=True))
+    assert statuses >= {s.value for s in Status if s != Status.REFERRED}
+    assert (
+        Case.objects.filter(status__in=["acknowledged", "under_investigation"], next_due_at__lt=timezone.now()).count()
+        >= 5
+    )
+    assert Case.objects.filter(restricted=True).count() >= 5
+    assert Case.objects.filter(site__code="HPM", case_type="grievance").exists()
+    assert demo_load_cases() == 0  # once only
+    call_command("audit", "verify")

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from liaison.demo.cases import demo_load_cases
 from liaison.demo.data import DEMO_PASSWORD
 from liaison.demo.services import demo_load
 
@@ -18,9 +19,10 @@ class Command(BaseCommand):
                 "Demo data is loaded only with LIAISON_DEMO=1 or LIAISON_DEBUG=1, never into production."
             )
         report = demo_load()
+        cases = demo_load_cases()
         self.stdout.write(
-            f"Demo data: {report.sites} sites, {report.departments} departments, {report.staff} staff added "
-            "(nothing is added twice)."
+            f"Demo data: {report.sites} sites, {report.departments} departments, {report.staff} staff, "
+            f"{cases} cases added (nothing is added twice)."
         )
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for email, roles in report.users:
