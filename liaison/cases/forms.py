@@ -14,6 +14,7 @@ from liaison.cases.models import (
     ExternalBody,
     HcatCategory,
     InformalOutcome,
+    PhsoStage,
     Priority,
     RestrictionReason,
     StageOfCare,
@@ -302,6 +303,10 @@ class InformalForm(forms.Form):
     outcome = forms.ChoiceField(choices=InformalOutcome.choices)
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What was done or agreed")
     flag_for_review = forms.BooleanField(required=False, label="Flag for the manager's review")
+
+
+class PhsoStageForm(forms.Form):
+    stage = forms.ChoiceField(choices=PhsoStage.choices, label="How it is handled")
 
 
 class AttachForm(forms.Form):

@@ -26,6 +26,7 @@ from liaison.cases.models import (
     CaseType,
     ExternalReferral,
     Issue,
+    PhsoStage,
     Status,
     TimelineEvent,
     TimelineKind,
@@ -551,6 +552,28 @@ def case_record_interim_notice(*, acting_user: User, case: Case, sent_at: dateti
             acting_user,
         )
         audit_record(action="case.interim_notice", actor=acting_user, obj=locked, site=locked.site)
+    case.refresh_from_db()
+    return case
+
+
+def case_set_phso_stage(*, acting_user: User, case: Case, stage: str) -> Case:
+    """England: early resolution for straightforward matters, a detailed look for complex or serious ones (UK-12)."""
+    _require_worker(acting_user, case.site)
+    if stage not in PhsoStage.values:
+        raise ApplicationError("Choose early resolution or detailed investigation.")
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().select_related("site").get(pk=case.pk)
+        before = locked.phso_stage
+        locked.phso_stage = stage
+        _save(locked, acting_user=acting_user, fields=["phso_stage"])
+        _timeline(locked, TimelineKind.STATUS, f"Handling: {PhsoStage(stage).label.lower()}", acting_user)
+        audit_record(
+            action="case.phso_stage",
+            actor=acting_user,
+            obj=locked,
+            site=locked.site,
+            details={"stage": [before, stage]},
+        )
     case.refresh_from_db()
     return case
 

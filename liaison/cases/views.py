@@ -346,6 +346,13 @@ ACTIONS: dict[str, tuple[str, type[forms.Form], Callable[[User, Case, dict[str, 
         case_forms.InformalForm,
         lambda u, c, d: (services.case_resolve_informally(acting_user=u, case=c, **d), "Resolved and closed.")[1],
     ),
+    "phso-stage": (
+        "Choose how it is handled",
+        case_forms.PhsoStageForm,
+        lambda u, c, d: (services.case_set_phso_stage(acting_user=u, case=c, stage=d["stage"]), "Handling recorded.")[
+            1
+        ],
+    ),
     "note": ("Add to the timeline", case_forms.NoteForm, _act_note),
     "attach": (
         "Attach a file",

@@ -175,3 +175,21 @@ def test_an_attachment_downloads_only_through_the_checked_view(cast: Cast, open_
 
     assert attachment.file.path.startswith(str(settings.MEDIA_ROOT))
     assert not attachment.file.path.startswith(str(settings.STATIC_ROOT))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_case_action_page_opens_only_to_officers_and_managers_of_the_site(
+    cast: Cast, open_case, as_user, role: str
+) -> None:
+    from liaison.cases.views import ACTIONS
+
+    case = open_case()
+    client = as_user(getattr(cast, role))
+    allowed = role in ("officer", "manager")
+    for name in ACTIONS:
+        status = client.get(reverse("cases:action", args=[case.reference, name])).status_code
+        assert status == (200 if allowed else 404), (role, name)
+    issue = case.issues.get()
+    response = client.post(reverse("cases:issue-remove", args=[case.reference, issue.pk]))
+    assert (response.status_code == 302) == allowed
+    assert case.issues.exists() != allowed

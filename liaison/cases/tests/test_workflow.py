@@ -183,3 +183,37 @@ def test_bad_attachments_are_refused_clearly(cast: Cast, open_case, name: str, c
     with pytest.raises(ApplicationError, match=message):
         services.case_add_attachment(acting_user=cast.officer, case=case, upload=SimpleUploadedFile(name, content))
     assert not case.attachments.exists()
+
+
+def test_intake_without_javascript_shows_rules_and_duplicates_then_logs(cast: Cast, open_case, as_user) -> None:
+    from django.urls import reverse
+
+    earlier = open_case(patient_name="Hugo Nojs", patient_mrn="RGH9990001")
+    client = as_user(cast.officer)
+    form = {
+        "site": cast.rgh.pk,
+        "case_type": "complaint",
+        "channel": "letter",
+        "patient_known": "on",
+        "patient_name": "Hugo Nojs",
+        "complainant_is_patient": "on",
+        "preferred_language": "en",
+        "risk_consequence": 3,
+        "risk_likelihood": 3,
+        "issue_severity": 1,
+        "issue_stage": "other",
+        "account": "Letter about a lost hearing aid.",
+    }
+    page = client.post(reverse("cases:intake"), {**form, "check": "1"}).content.decode()
+    assert "Possible duplicates" in page and earlier.reference in page
+    assert "Acknowledge the complaint" in page and "Risk 3 × 3 = 9: high" in page
+    assert Case.objects.count() == 1
+    response = client.post(reverse("cases:intake"), {**form, "save": "1"})
+    assert response.status_code == 302
+    assert Case.objects.count() == 2
+
+
+def test_phso_stage_is_recorded_on_the_timeline(cast: Cast, open_case) -> None:
+    case = services.case_set_phso_stage(acting_user=cast.officer, case=open_case(), stage="early_resolution")
+    assert case.phso_stage == "early_resolution"
+    assert TimelineEvent.objects.filter(case=case, summary="Handling: early resolution").exists()
