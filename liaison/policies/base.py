@@ -12,6 +12,8 @@ from datetime import date, datetime, time
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from liaison.lib.workdays import WorkingDayCalendar, add_working_days
+
 CASE_TYPES: tuple[str, ...] = ("concern", "complaint", "grievance", "compliment", "enquiry", "advocacy")
 CHANNELS: tuple[str, ...] = ("phone", "in_person", "letter", "email", "web_form", "survey", "social_media", "other")
 TOPICS: frozenset[str] = frozenset(
@@ -141,3 +143,38 @@ def uk_classification(facts: CaseFacts, formal_rule: str, formal_rule_ids: tuple
         reasons = (f"A case of type {facts.case_type} is not a complaint, so no statutory clock applies.",)
         rule_ids = ()
     return Classification(case_type=facts.case_type, is_grievance=False, reasons=reasons, rule_ids=rule_ids)
+
+
+def acknowledge_and_respond_clocks(
+    facts: CaseFacts,
+    zone: ZoneInfo,
+    *,
+    calendar: WorkingDayCalendar,
+    acknowledge_days: int,
+    respond_days: int,
+    respond_name: str,
+    respond_note: str,
+    rule_id: str,
+    source: str,
+) -> list[Clock]:
+    """The two working-day clocks of the Scottish and Welsh procedures: acknowledge, then respond."""
+    received = local_date(facts.received_at, zone)
+    skipping = f"skipping weekends and {calendar.name}"
+    return [
+        Clock(
+            key="acknowledge",
+            name="Acknowledge the complaint",
+            due=end_of_day(add_working_days(received, acknowledge_days, calendar), zone),
+            rule=f"{acknowledge_days} working days after the day it was received, {skipping}.",
+            rule_id=rule_id,
+            source=source,
+        ),
+        Clock(
+            key="respond",
+            name=respond_name,
+            due=end_of_day(add_working_days(received, respond_days, calendar), zone),
+            rule=f"{respond_days} working days after the day it was received, {skipping}{respond_note}.",
+            rule_id=rule_id,
+            source=source,
+        ),
+    ]

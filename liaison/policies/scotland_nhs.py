@@ -14,15 +14,14 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from liaison.lib.workdays import SCOTLAND, add_working_days
+from liaison.lib.workdays import SCOTLAND
 from liaison.policies.base import (
     UK_FORMAL_TYPES,
     CaseFacts,
     Classification,
     Clock,
     TimeLimitCheck,
-    end_of_day,
-    local_date,
+    acknowledge_and_respond_clocks,
     no_time_limit,
     uk_classification,
 )
@@ -48,28 +47,17 @@ class ScotlandNHS:
     def clocks(self, facts: CaseFacts, zone: ZoneInfo) -> list[Clock]:
         if facts.case_type not in UK_FORMAL_TYPES or facts.resolved_at_time_by_staff_present:
             return []
-        received = local_date(facts.received_at, zone)
-        calendar = SCOTLAND
-        return [
-            Clock(
-                key="acknowledge",
-                name="Acknowledge the complaint",
-                due=end_of_day(add_working_days(received, ACKNOWLEDGE_DAYS, calendar), zone),
-                rule=f"{ACKNOWLEDGE_DAYS} working days after the day it was received, skipping weekends and "
-                f"{calendar.name}.",
-                rule_id="UK-S1",
-                source=SOURCE,
-            ),
-            Clock(
-                key="respond",
-                name="Send the investigation report",
-                due=end_of_day(add_working_days(received, RESPOND_DAYS, calendar), zone),
-                rule=f"{RESPOND_DAYS} working days after the day it was received, skipping weekends and "
-                f"{calendar.name}; if that cannot be met, as soon as reasonably practicable, with the reason.",
-                rule_id="UK-S1",
-                source=SOURCE,
-            ),
-        ]
+        return acknowledge_and_respond_clocks(
+            facts,
+            zone,
+            calendar=SCOTLAND,
+            acknowledge_days=ACKNOWLEDGE_DAYS,
+            respond_days=RESPOND_DAYS,
+            respond_name="Send the investigation report",
+            respond_note="; if that cannot be met, as soon as reasonably practicable, with the reason",
+            rule_id="UK-S1",
+            source=SOURCE,
+        )
 
     def time_limit(self, facts: CaseFacts, zone: ZoneInfo) -> TimeLimitCheck:
         return no_time_limit(
