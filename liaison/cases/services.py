@@ -301,6 +301,7 @@ def _require_time_limit_decision(case: Case) -> None:
 
 
 def case_acknowledge(*, acting_user: User, case: Case, when: datetime | None = None, how: str = "") -> Case:
+    _require_worker(acting_user, case.site)
     when = when or timezone.now()
     if when < case.received_at:
         raise ApplicationError("A case cannot be acknowledged before it was received.")
@@ -316,6 +317,7 @@ def case_acknowledge(*, acting_user: User, case: Case, when: datetime | None = N
 
 
 def case_start_investigation(*, acting_user: User, case: Case) -> Case:
+    _require_worker(acting_user, case.site)
     _require_time_limit_decision(case)
     return _transition(
         case,
@@ -327,6 +329,7 @@ def case_start_investigation(*, acting_user: User, case: Case) -> Case:
 
 
 def case_mark_response_drafted(*, acting_user: User, case: Case) -> Case:
+    _require_worker(acting_user, case.site)
     return _transition(
         case,
         acting_user=acting_user,
@@ -340,6 +343,7 @@ def case_record_response(
     *, acting_user: User, case: Case, sent_at: datetime | None = None, written_notice: bool = False
 ) -> Case:
     """The written response was sent. For a grievance it is the written notice of decision (US-15)."""
+    _require_worker(acting_user, case.site)
     sent_at = sent_at or timezone.now()
     if case.case_type == CaseType.GRIEVANCE and not written_notice:
         raise ApplicationError(
@@ -359,6 +363,7 @@ def case_record_response(
 
 
 def case_close(*, acting_user: User, case: Case, note: str = "") -> Case:
+    _require_worker(acting_user, case.site)
     formal = case.case_type in (CaseType.COMPLAINT, CaseType.GRIEVANCE)
     if case.case_type == CaseType.GRIEVANCE and case.written_notice_sent_at is None:
         raise ApplicationError(
@@ -379,6 +384,7 @@ def case_close(*, acting_user: User, case: Case, note: str = "") -> Case:
 
 
 def case_reopen(*, acting_user: User, case: Case, reason: str) -> Case:
+    _require_worker(acting_user, case.site)
     if not reason.strip():
         raise ApplicationError("Say why the case is reopened.")
     return _transition(
@@ -393,6 +399,7 @@ def case_reopen(*, acting_user: User, case: Case, reason: str) -> Case:
 
 
 def case_withdraw(*, acting_user: User, case: Case, reason: str) -> Case:
+    _require_worker(acting_user, case.site)
     if not reason.strip():
         raise ApplicationError("Record why the complainant withdrew.")
     return _transition(
@@ -409,6 +416,7 @@ def case_withdraw(*, acting_user: User, case: Case, reason: str) -> Case:
 def case_refer_externally(
     *, acting_user: User, case: Case, body: str, referred_on: date, reference: str = "", notes: str = ""
 ) -> Case:
+    _require_worker(acting_user, case.site)
     with transaction.atomic():
         ExternalReferral.objects.create(
             case=case, body=body, referred_on=referred_on, reference=reference, notes=notes, created_by=acting_user
@@ -477,6 +485,7 @@ def case_record_time_limit_decision(
     *, acting_user: User, case: Case, good_reason: bool, fair_investigation_possible: bool, notes: str
 ) -> Case:
     """England's 12-month rule (UK-2): both tests must be met for an out-of-time complaint to proceed."""
+    _require_worker(acting_user, case.site)
     if not notes.strip():
         raise ApplicationError("Record the reasons for the decision.")
     with transaction.atomic():
@@ -509,6 +518,7 @@ def case_record_time_limit_decision(
 
 def case_record_extension(*, acting_user: User, case: Case, until: date, agreement: str) -> Case:
     """A longer response period, only with the complainant's recorded agreement (UK-8)."""
+    _require_worker(acting_user, case.site)
     if not agreement.strip():
         raise ApplicationError("An extension needs the complainant's agreement recorded: say how and when they agreed.")
     if until <= timezone.localdate(case.received_at, case.site.zone):
@@ -539,6 +549,7 @@ def case_record_extension(*, acting_user: User, case: Case, until: date, agreeme
 
 def case_record_interim_notice(*, acting_user: User, case: Case, sent_at: datetime, followup_within_days: int) -> Case:
     """US-14: the patient is told the grievance is still being worked on, with a follow-up date."""
+    _require_worker(acting_user, case.site)
     if followup_within_days < 1:
         raise ApplicationError("State within how many days the written response will follow.")
     with transaction.atomic():
@@ -582,6 +593,7 @@ def case_resolve_informally(
     *, acting_user: User, case: Case, outcome: str, note: str, flag_for_review: bool = False
 ) -> Case:
     """An informal concern resolved at first contact, or one where the patient declined a formal complaint."""
+    _require_worker(acting_user, case.site)
     if case.case_type != CaseType.CONCERN:
         raise ApplicationError("Only a concern can be resolved informally; convert it first if needed.")
     if not note.strip():

@@ -150,6 +150,14 @@ def test_services_refuse_people_who_cannot_work_the_case(cast: Cast, open_case, 
         lambda: services.case_open(
             acting_user=person, site=cast.rgh, case_type="concern", channel="phone", patient_known=False
         ),
+        lambda: services.case_start_investigation(acting_user=person, case=case),
+        lambda: services.case_close(acting_user=person, case=case),
+        lambda: services.case_withdraw(acting_user=person, case=case, reason="x"),
+        lambda: services.case_convert(acting_user=person, case=case, new_type="concern"),
+        lambda: services.case_set_phso_stage(acting_user=person, case=case, stage="early_resolution"),
+        lambda: services.case_set_restriction(acting_user=person, case=case, restricted=True, reason="vip", users=[]),
+        lambda: services.issue_add(acting_user=person, case=case, category="quality", severity=1, summary="x"),
+        lambda: services.case_link(acting_user=person, case=case, other=case),
     ]
     for call in calls:
         with pytest.raises(ApplicationError, match="cannot work on cases at this site"):
