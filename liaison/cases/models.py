@@ -85,6 +85,13 @@ class ExternalBody(models.TextChoices):
     REGULATOR = "regulator", "Regulator (e.g. CQC)"
 
 
+class Outcome(models.TextChoices):
+    UPHELD = "upheld", "Upheld"
+    PARTLY_UPHELD = "partly_upheld", "Partly upheld"
+    NOT_UPHELD = "not_upheld", "Not upheld"
+    UNABLE = "unable", "Unable to investigate"
+
+
 class Case(models.Model):
     site = models.ForeignKey("org.Site", on_delete=models.PROTECT, related_name="cases")
     reference = models.CharField(max_length=32, unique=True)
@@ -163,6 +170,12 @@ class Case(models.Model):
     time_limit_decision_notes = models.TextField(blank=True)
     time_limit_decided_at = models.DateTimeField(null=True, blank=True)
 
+    outcome = models.CharField("overall outcome", max_length=20, choices=Outcome.choices, blank=True)
+    how_considered = models.TextField(
+        blank=True, help_text="How the complaint was looked into: the steps taken, in words for the complainant."
+    )
+    learning = models.TextField(blank=True)
+    investigation_completed_on = models.DateField(null=True, blank=True)
     informal_outcome = models.CharField(max_length=30, choices=InformalOutcome.choices, blank=True)
     flagged_for_review = models.BooleanField(default=False)
     phso_stage = models.CharField(max_length=30, choices=PhsoStage.choices, blank=True)
@@ -263,6 +276,8 @@ class Issue(models.Model):
         "org.StaffMember", on_delete=models.PROTECT, null=True, blank=True, related_name="issues"
     )
     summary = models.CharField(max_length=300)
+    finding = models.TextField(blank=True, help_text="What the investigation found about this issue.")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
 
     class Meta:
         ordering = ["pk"]
@@ -274,6 +289,22 @@ class Issue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()}: {self.summary}"
+
+
+class PromisedAction(models.Model):
+    """An action promised in the response; these become improvement actions later."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="promised_actions")
+    description = models.CharField(max_length=300)
+    owner = models.CharField(max_length=200, help_text="Who will do it (a person or a team).")
+    due_date = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+
+    def __str__(self) -> str:
+        return self.description
 
 
 class CaseLink(models.Model):
@@ -316,7 +347,9 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -189,6 +189,47 @@ def case_open(
 ) -> Case:
     """Log a new case. ``received_at`` defaults to now and never changes afterwards."""
     _require_worker(acting_user, site)
+    return _open_case(
+        actor=acting_user,
+        site=site,
+        case_type=case_type,
+        channel=channel,
+        received_at=received_at,
+        owner=owner,
+        issues=issues,
+        **fields,
+    )
+
+
+def case_open_by_system(
+    *, site: Site, case_type: str, channel: str, received_at: datetime, source: str, **fields: Any
+) -> Case:
+    """A case that arrived without an officer (an email, a web form): unassigned, in the site's triage queue."""
+    case = _open_case(
+        actor=None,
+        site=site,
+        case_type=case_type,
+        channel=channel,
+        received_at=received_at,
+        owner=None,
+        issues=(),
+        **fields,
+    )
+    TimelineEvent.objects.filter(case=case, kind=TimelineKind.STATUS).update(data={"source": source})
+    return case
+
+
+def _open_case(
+    *,
+    actor: User | None,
+    site: Site,
+    case_type: str,
+    channel: str,
+    received_at: datetime | None,
+    owner: User | None,
+    issues: Iterable[dict[str, Any]],
+    **fields: Any,
+) -> Case:
     unknown = set(fields) - set(EDITABLE_FIELDS) - {"informal_outcome", "flagged_for_review"}
     if unknown:
         raise ApplicationError(f"Unknown case field(s): {', '.join(sorted(unknown))}.")
@@ -210,23 +251,40 @@ def case_open(
             case,
             TimelineKind.STATUS,
             f"Logged as a new {case.get_case_type_display().lower()} ({case.get_channel_display().lower()})",
-            acting_user,
+            actor,
         )
         if case.case_type != case_type:
             reasons = " ".join(rules.classification(case).reasons)
-            _timeline(
-                case, TimelineKind.STATUS, "Classified as a grievance by the site's rules", acting_user, body=reasons
-            )
+            _timeline(case, TimelineKind.STATUS, "Classified as a grievance by the site's rules", actor, body=reasons)
         if owner is not None:
-            _timeline(case, TimelineKind.ASSIGNMENT, f"Assigned to {owner}", acting_user)
+            _timeline(case, TimelineKind.ASSIGNMENT, f"Assigned to {owner}", actor)
         audit_record(
             action="case.create",
-            actor=acting_user,
+            actor=actor,
             obj=case,
             site=site,
             details={"reference": case.reference, "type": case.case_type},
         )
     return case
+
+
+def case_log_incoming(
+    *,
+    case: Case,
+    kind: str,
+    summary: str,
+    body: str = "",
+    occurred_at: datetime | None = None,
+    data: dict[str, Any] | None = None,
+) -> TimelineEvent:
+    """Something that arrived by itself (an email reply, a letter scanned in) goes on the timeline."""
+    with transaction.atomic():
+        event = _timeline(
+            case, kind, summary, None, body=body, occurred_at=occurred_at or timezone.now(), data=data or {}
+        )
+        Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
+        audit_record(action=f"case.{kind}_received", obj=case, site=case.site, details={"timeline_event": event.pk})
+    return event
 
 
 def case_update(*, acting_user: User, case: Case, expected_version: int, **fields: Any) -> Case:
@@ -625,8 +683,10 @@ def case_add_note(
     return event
 
 
-def case_add_attachment(*, acting_user: User, case: Case, upload: UploadedFile) -> Attachment:
-    _require_worker(acting_user, case.site)
+def case_add_attachment(*, acting_user: User | None, case: Case, upload: UploadedFile) -> Attachment:
+    """Attach a checked file. ``acting_user=None`` only for files that arrived by themselves (inbound email)."""
+    if acting_user is not None:
+        _require_worker(acting_user, case.site)
     content_type = check_upload(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():

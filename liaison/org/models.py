@@ -47,6 +47,25 @@ class Site(models.Model):
     complaints_contact_phone = models.CharField(max_length=50, blank=True)
     complaints_contact_email = models.EmailField(blank=True)
     complaints_contact_address = models.TextField(blank=True)
+    responsible_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Signs final responses (England: the responsible person under reg. 4; US: the grievance contact).",
+    )
+    responsible_person_title = models.CharField(max_length=200, blank=True, help_text="e.g. Chief Executive")
+    state_agency_name = models.CharField(max_length=200, blank=True, help_text="US: the State survey agency.")
+    state_agency_contact = models.TextField(
+        blank=True, help_text="US: its phone and address, as patients should see them."
+    )
+    qio_name = models.CharField(max_length=200, blank=True, help_text="US: the Quality Improvement Organization.")
+    qio_contact = models.TextField(blank=True)
+    investigation_days = models.PositiveSmallIntegerField(
+        default=10, help_text="Working days a department has to answer an investigation request."
+    )
+    letter_footer = models.CharField(max_length=300, blank=True, help_text="Printed at the foot of every letter.")
     is_active = models.BooleanField(default=True)
 
     class Meta:
