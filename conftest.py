@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -126,3 +127,45 @@ def sqlite_flushable_audit() -> object:
     yield None
     if connection.vendor == "sqlite":
         triggers.drop(connection)
+
+
+@dataclass
+class SmtpServer:
+    """A real SMTP server on localhost (aiosmtpd), keeping every message it receives."""
+
+    host: str
+    port: int
+    messages: list[Any]
+
+    def to(self, address: str) -> list[Any]:
+        return [m for m in self.messages if address in (m["To"] or "")]
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> Any:
+    import email
+    import email.policy
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    received: list[Any] = []
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            received.append(
+                email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+            )
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port, data_size_limit=60 * 1024 * 1024)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield SmtpServer("127.0.0.1", port, received)
+    controller.stop()

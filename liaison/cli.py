@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "serve":
         return _serve(rest)
     if command == "worker":
-        _django(["db_worker", *rest])
+        _django(["worker", *rest])
         return 0
     if command == "manage":
         _django(rest)

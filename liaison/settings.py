@@ -83,6 +83,10 @@ INSTALLED_APPS = [
     "liaison.audit",
     "liaison.policies",
     "liaison.cases",
+    "liaison.inbound",
+    "liaison.investigations",
+    "liaison.correspondence",
+    "liaison.reminders",
     "liaison.home",
     "liaison.demo",
     "liaison.admin_site.LiaisonAdminConfig",
@@ -251,6 +255,8 @@ else:
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
     EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
+# The address staff use to reach Liaison; links in emails start with it.
+LIAISON_BASE_URL = env_str("LIAISON_BASE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env_str("LIAISON_FROM_EMAIL", "Liaison <liaison@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

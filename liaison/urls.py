@@ -4,6 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views.decorators.cache import never_cache
 
+from liaison.api.v1 import api
+
 
 @login_not_required
 @never_cache
@@ -17,6 +19,9 @@ urlpatterns = [
     path("accounts/", include("liaison.accounts.urls")),
     path("org/", include("liaison.org.urls")),
     path("cases/", include("liaison.cases.urls")),
+    path("investigations/", include("liaison.investigations.urls")),
+    path("letters/", include("liaison.correspondence.urls")),
+    path("api/v1/", api.urls),
     path("audit/", include("liaison.audit.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -10,6 +10,7 @@ os.environ.setdefault("LIAISON_HTTPS", "0")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from liaison.settings import *  # noqa: F403
+from liaison.settings import DATABASES
 
 # Argon2 is the production hasher (asserted in a test); a fast one keeps the suite quick.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "django.contrib.auth.hashers.Argon2PasswordHasher"]
@@ -20,3 +21,6 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 MEDIA_ROOT = tempfile.mkdtemp(prefix="liaison-test-files-")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory: tests that start a second process (two workers at once) share it.
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.mkdtemp(prefix="liaison-test-db-"), "test.sqlite3")}

@@ -11,7 +11,14 @@ from liaison.accounts.mfa import is_verified
 from liaison.accounts.services import mfa_is_enrolled
 
 # Paths a signed-in user may reach before the second factor: the MFA pages themselves, logout, static files.
-_OPEN_PREFIXES = ("/static/", "/accounts/mfa/verify/", "/accounts/mfa/enrol/", "/accounts/logout/", "/favicon.ico")
+_OPEN_PREFIXES = (
+    "/static/",
+    "/api/",
+    "/accounts/mfa/verify/",
+    "/accounts/mfa/enrol/",
+    "/accounts/logout/",
+    "/favicon.ico",
+)
 
 
 class MfaRequiredMiddleware:

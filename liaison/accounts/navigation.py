@@ -23,6 +23,8 @@ _ITEMS: list[tuple[str, str, tuple[str, ...] | None]] = [
     ("My work", "home:my-work", None),
     ("Cases", "cases:worklist", (Role.OFFICER, Role.MANAGER, Role.EXECUTIVE)),
     ("Log a case", "cases:intake", (Role.OFFICER, Role.MANAGER)),
+    ("Requests", "investigations:list", (Role.INVESTIGATOR,)),
+    ("Letters", "correspondence:list", (Role.OFFICER, Role.MANAGER)),
     ("Organisation", "org:site-list", (Role.OFFICER, Role.MANAGER, Role.ADMIN)),
     ("Audit trail", "audit:search", (Role.AUDITOR,)),
     ("Administration", "admin:index", (Role.ADMIN,)),

@@ -14,6 +14,7 @@ from liaison.cases.models import (
     ExternalBody,
     HcatCategory,
     InformalOutcome,
+    Outcome,
     PhsoStage,
     Priority,
     RestrictionReason,
@@ -332,6 +333,51 @@ class RestrictForm(forms.Form):
             .distinct()
             .order_by("full_name")
         )
+
+
+class FindingsForm(forms.Form):
+    outcome = forms.ChoiceField(choices=Outcome.choices, label="Overall outcome")
+    how_considered = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="How the complaint was looked into",
+        help_text="The steps taken, in words the complainant will read in the response.",
+    )
+    learning = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    completed_on = forms.DateField(
+        required=False, widget=_date_input(), label="Investigation completed on", help_text="Leave empty for today."
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.issues = list(case.issues.order_by("pk"))
+        for index, issue in enumerate(self.issues, start=1):
+            self.fields[f"finding_{issue.pk}"] = forms.CharField(
+                widget=forms.Textarea(attrs={"rows": 3}),
+                label=f"Finding on issue {index}: {issue.summary}",
+                initial=issue.finding,
+            )
+            self.fields[f"outcome_{issue.pk}"] = forms.ChoiceField(
+                choices=Outcome.choices, label=f"Outcome of issue {index}", initial=issue.outcome or None
+            )
+        self.fields["outcome"].initial = case.outcome or None
+        self.fields["how_considered"].initial = case.how_considered
+        self.fields["learning"].initial = case.learning
+
+    def service_arguments(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "issue_findings": {i.pk: (data[f"finding_{i.pk}"], data[f"outcome_{i.pk}"]) for i in self.issues},
+            "outcome": data["outcome"],
+            "how_considered": data["how_considered"],
+            "learning": data["learning"],
+            "completed_on": data["completed_on"],
+        }
+
+
+class PromisedActionForm(forms.Form):
+    description = forms.CharField(max_length=300, label="What will be done")
+    owner = forms.CharField(max_length=200, label="Who will do it")
+    due_date = forms.DateField(widget=_date_input(), label="By when")
 
 
 class IssueForm(forms.Form):

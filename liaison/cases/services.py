@@ -27,6 +27,7 @@ from liaison.cases.models import (
     ExternalReferral,
     Issue,
     PhsoStage,
+    PromisedAction,
     Status,
     TimelineEvent,
     TimelineKind,
@@ -818,3 +819,60 @@ def issue_remove(*, acting_user: User, issue: Issue) -> None:
         issue.delete()
         _timeline(case, TimelineKind.EDIT, "Issue removed", acting_user)
         audit_record(action="case.issue_remove", actor=acting_user, obj=case, site=case.site, details=details)
+
+
+def case_record_findings(
+    *,
+    acting_user: User,
+    case: Case,
+    issue_findings: dict[int, tuple[str, str]],
+    outcome: str,
+    how_considered: str,
+    learning: str = "",
+    completed_on: date | None = None,
+) -> Case:
+    """What the investigation found: a finding and outcome per issue, the overall outcome, the learning."""
+    _require_worker(acting_user, case.site)
+    issues = {issue.pk: issue for issue in case.issues.all()}
+    if set(issue_findings) - set(issues):
+        raise ApplicationError("A finding refers to an issue that is not on this case.")
+    with transaction.atomic():
+        for issue_id, (finding, issue_outcome) in issue_findings.items():
+            issue = issues[issue_id]
+            issue.finding, issue.outcome = finding.strip(), issue_outcome
+            issue.save(update_fields=["finding", "outcome"])
+        locked = Case.objects.select_for_update().select_related("site").get(pk=case.pk)
+        locked.outcome, locked.how_considered, locked.learning = outcome, how_considered.strip(), learning.strip()
+        locked.investigation_completed_on = completed_on or timezone.localdate(timezone.now(), locked.site.zone)
+        _save(
+            locked,
+            acting_user=acting_user,
+            fields=["outcome", "how_considered", "learning", "investigation_completed_on"],
+        )
+        _timeline(locked, TimelineKind.EDIT, "Findings and outcome recorded", acting_user)
+        audit_record(
+            action="case.findings",
+            actor=acting_user,
+            obj=locked,
+            site=locked.site,
+            details={"outcome": outcome, "issues": {str(k): v[1] for k, v in issue_findings.items()}},
+        )
+    case.refresh_from_db()
+    return case
+
+
+def case_add_promised_action(
+    *, acting_user: User, case: Case, description: str, owner: str, due_date: date
+) -> PromisedAction:
+    _require_worker(acting_user, case.site)
+    if not description.strip() or not owner.strip():
+        raise ApplicationError("Say what will be done and who will do it.")
+    with transaction.atomic():
+        action = PromisedAction.objects.create(
+            case=case, description=description.strip(), owner=owner.strip(), due_date=due_date
+        )
+        _timeline(case, TimelineKind.EDIT, f"Action promised: {action.description}", acting_user)
+        audit_record(
+            action="case.promised_action", actor=acting_user, obj=case, site=case.site, details={"action": action.pk}
+        )
+    return action

@@ -18,6 +18,8 @@ from liaison.audit.services import audit_record, audit_view
 from liaison.cases import forms as case_forms
 from liaison.cases import rules, selectors, services
 from liaison.cases.models import Case, CaseType, Issue, TimelineKind
+from liaison.correspondence.models import Letter
+from liaison.investigations.models import InvestigationRequest
 from liaison.lib.errors import ApplicationError
 from liaison.policies.base import CaseFacts
 from liaison.policies.registry import get_pack
@@ -211,6 +213,11 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
             "links": case.links_out.select_related("to_case"),
             "links_in": case.links_in.select_related("from_case"),
             "referrals": case.external_referrals.all(),
+            "requests": InvestigationRequest.objects.filter(case=case)
+            .select_related("department", "answered_by")
+            .prefetch_related("findings__issue", "evidence"),
+            "promised_actions": case.promised_actions.all(),
+            "letters": Letter.objects.filter(case=case).order_by("-pk") if show_identity else [],
             "restricted_to": case.restricted_to.all(),
         },
     )
@@ -353,6 +360,16 @@ ACTIONS: dict[str, tuple[str, type[forms.Form], Callable[[User, Case, dict[str, 
             1
         ],
     ),
+    "findings": (
+        "Record findings and outcome",
+        case_forms.FindingsForm,
+        lambda u, c, d: "Findings recorded.",
+    ),
+    "promise": (
+        "Add a promised action",
+        case_forms.PromisedActionForm,
+        lambda u, c, d: (services.case_add_promised_action(acting_user=u, case=c, **d), "Action added.")[1],
+    ),
     "note": ("Add to the timeline", case_forms.NoteForm, _act_note),
     "attach": (
         "Attach a file",
@@ -376,7 +393,7 @@ ACTIONS: dict[str, tuple[str, type[forms.Form], Callable[[User, Case, dict[str, 
         lambda u, c, d: (services.issue_add(acting_user=u, case=c, **d), "Issue added.")[1],
     ),
 }
-_CASE_AWARE_FORMS = (case_forms.AssignForm, case_forms.RestrictForm, case_forms.IssueForm)
+_CASE_AWARE_FORMS = (case_forms.AssignForm, case_forms.RestrictForm, case_forms.IssueForm, case_forms.FindingsForm)
 
 
 def action(request: HttpRequest, reference: str, name: str) -> HttpResponse:
@@ -390,6 +407,8 @@ def action(request: HttpRequest, reference: str, name: str) -> HttpResponse:
     form = form_class(request.POST or None, request.FILES or None, **kwargs)
     if request.method == "POST" and form.is_valid():
         try:
+            if isinstance(form, case_forms.FindingsForm):
+                services.case_record_findings(acting_user=user, case=case, **form.service_arguments())
             message = handler(user, case, form.cleaned_data)
         except ApplicationError as exc:
             form.add_error(None, exc.message)

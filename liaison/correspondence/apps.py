@@ -1,0 +1,19 @@
+from typing import Any
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _load_letter_templates(sender: Any, **kwargs: Any) -> None:
+    from liaison.correspondence.services import templates_sync
+
+    templates_sync()
+
+
+class CorrespondenceConfig(AppConfig):
+    name = "liaison.correspondence"
+    label = "correspondence"
+
+    def ready(self) -> None:
+        # Shipped templates become version 1 after every migrate (existing ones are left alone).
+        post_migrate.connect(_load_letter_templates, sender=self)

@@ -1,0 +1,185 @@
+"""What a letter says: the variables its template sees, and the elements the law requires in it."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import nh3
+from django.template import Context, Engine
+from django.utils import dateformat, timezone, translation
+
+from liaison.cases import rules
+from liaison.cases.models import Case, Outcome
+from liaison.correspondence.models import Letter, LetterKind
+
+# The only HTML a letter body may contain (officers edit it; it is also printed to PDF).
+ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "h2", "h3"}
+PHSO_NAME = "Parliamentary and Health Service Ombudsman"
+
+# Templates run in a plain engine: only Django's built-in tags and filters, no template loading.
+_ENGINE = Engine(
+    builtins=["django.template.defaulttags", "django.template.defaultfilters"], libraries={}, autoescape=True
+)
+
+
+def sanitise(body: str) -> str:
+    return nh3.clean(body, tags=ALLOWED_TAGS, attributes={}, link_rel=None)
+
+
+def render_template_text(source: str, context: dict[str, Any]) -> str:
+    return _ENGINE.from_string(source).render(Context(context))
+
+
+def plain_text(body_html: str) -> str:
+    text = nh3.clean(re.sub(r"<(br|/p|/li|/h2|/h3)\s*/?>", "\n", body_html), tags=set())
+    return " ".join(html.unescape(text).split())
+
+
+def _norm(text: str) -> str:
+    return " ".join(html.unescape(text).split()).casefold()
+
+
+_OUTCOMES_ES = {
+    Outcome.UPHELD: "Fundada",
+    Outcome.PARTLY_UPHELD: "Parcialmente fundada",
+    Outcome.NOT_UPHELD: "No fundada",
+    Outcome.UNABLE: "No se pudo investigar",
+}
+
+
+def outcome_label(code: str, language: str) -> str:
+    if not code:
+        return ""
+    return _OUTCOMES_ES[Outcome(code)] if language == "es" else Outcome(code).label
+
+
+def recipient(case: Case) -> SimpleNamespace:
+    if case.complainant_is_patient:
+        return SimpleNamespace(
+            name=case.patient_name or "Patient", address=case.patient_address, email=case.patient_email
+        )
+    return SimpleNamespace(name=case.complainant_name, address=case.complainant_address, email=case.complainant_email)
+
+
+def needs_qio_paragraph(case: Case) -> bool:
+    """US-11: a Medicare beneficiary's concern about quality of care or premature discharge."""
+    return case.medicare_beneficiary and bool({"quality_of_care", "premature_discharge"} & set(case.topics or []))
+
+
+def letter_context(case: Case, kind: str, *, drafted_by: Any, language: str = "en") -> dict[str, Any]:
+    site = case.site
+    zone = site.zone
+    signer_user = (
+        site.responsible_person if kind == LetterKind.FINAL_RESPONSE and site.responsible_person else drafted_by
+    )
+    signer_title = (
+        site.responsible_person_title
+        if signer_user == site.responsible_person and site.responsible_person_title
+        else "Patient Relations"
+    )
+    clocks = {clock.key: clock for clock in rules.clocks(case)}
+    respond = clocks.get("respond") or clocks.get("final_response") or clocks.get("interim_notice")
+    time_limit = rules.time_limit(case)
+    interim_date = None
+    if case.interim_notice_sent_at and case.followup_within_days:
+        interim_date = timezone.localdate(case.interim_notice_sent_at, zone) + timedelta(days=case.followup_within_days)
+    return {
+        "site": site,
+        "case": SimpleNamespace(
+            reference=case.reference,
+            received_date=timezone.localdate(case.received_at, zone),
+            event_date=case.event_date,
+            type_label=case.get_case_type_display(),
+        ),
+        "recipient": recipient(case),
+        "recipient_is_patient": case.complainant_is_patient,
+        "patient_name": case.patient_name,
+        "today": timezone.localdate(timezone.now(), zone),
+        "signer": SimpleNamespace(name=signer_user.full_name, title=signer_title),
+        "officer": SimpleNamespace(name=(case.owner or drafted_by).full_name),
+        "response_due": timezone.localdate(respond.due, zone) if respond else None,
+        "discussion_offer": True,
+        "issues": [
+            SimpleNamespace(
+                summary=i.summary,
+                category=i.get_category_display(),
+                finding=i.finding,
+                outcome=i.get_outcome_display() if i.outcome else "",
+            )
+            for i in case.issues.order_by("pk")
+        ],
+        "overall_outcome": outcome_label(case.outcome, language),
+        "how_considered": case.how_considered,
+        "learning": case.learning,
+        "actions": list(case.promised_actions.all()),
+        "completion_date": case.investigation_completed_on,
+        "medicare_qio": needs_qio_paragraph(case),
+        "interim": SimpleNamespace(followup_within_days=case.followup_within_days or 0, followup_date=interim_date),
+        "extension": SimpleNamespace(until=case.extension_agreed_until, agreement=case.extension_agreement),
+        "time_limit": SimpleNamespace(
+            limit_date=time_limit.limit_date,
+            proceeds=bool(case.time_limit_good_reason and case.time_limit_fair_investigation_possible),
+            reasons=case.time_limit_decision_notes,
+        ),
+        "request": SimpleNamespace(department="", questions="", due_date=None),
+        "account_excerpt": (case.account or "")[:300],
+    }
+
+
+def missing_elements(letter: Letter, *, signer: Any = None) -> list[str]:
+    """Every element the law requires in a final response that this letter lacks, named for the officer."""
+    if letter.kind != LetterKind.FINAL_RESPONSE:
+        return []
+    case = letter.case
+    site = case.site
+    text = _norm(plain_text(letter.body_html))
+    issues = list(case.issues.order_by("pk"))
+    missing: list[str] = []
+
+    def says(fragment: str) -> bool:
+        return bool(fragment.strip()) and _norm(fragment) in text
+
+    def first_line(value: str) -> str:
+        return value.strip().splitlines()[0][:80] if value.strip() else ""
+
+    def formatted(day: date | None) -> list[str]:
+        if day is None:
+            return []
+        with translation.override(letter.language):
+            return [dateformat.format(day, fmt) for fmt in ("F j, Y", "j F Y", r"j \d\e F \d\e Y", "Y-m-d")]
+
+    issue_results = all(i.finding.strip() and i.outcome and says(i.summary) for i in issues) and bool(issues)
+    if site.policy_pack == "us_cms":
+        if not says(site.complaints_contact_name):
+            missing.append("the name of the hospital contact person (US-15)")
+        if not says(first_line(case.how_considered)):
+            missing.append("the steps taken to investigate (US-15)")
+        if not (case.outcome and says(outcome_label(case.outcome, letter.language))):
+            missing.append("the results of the grievance process (US-15)")
+        if not any(says(text_date) for text_date in formatted(case.investigation_completed_on)):
+            missing.append("the date of completion (US-15)")
+        if not issue_results:
+            missing.append("a result for every issue raised (US-15)")
+        if needs_qio_paragraph(case) and not says(site.qio_name):
+            missing.append("the QIO paragraph: the right to a Quality Improvement Organization review (US-11)")
+        if not says(site.state_agency_name):
+            missing.append("the State survey agency contact (US-18)")
+    else:
+        responsible = site.responsible_person
+        if responsible is None or not says(responsible.full_name) or (signer is not None and signer != responsible):
+            missing.append("signature by the site's responsible person (UK-7)")
+        if not says(first_line(case.how_considered)):
+            missing.append("how the complaint was considered (UK-7)")
+        if not (case.outcome and says(outcome_label(case.outcome, letter.language)) and issue_results):
+            missing.append("the conclusions on every issue (UK-7)")
+        actions = list(case.promised_actions.all())
+        upheld = case.outcome in (Outcome.UPHELD, Outcome.PARTLY_UPHELD)
+        if (upheld and not actions) or not all(says(a.description) for a in actions):
+            missing.append("confirmation of the actions taken or to be taken (UK-7)")
+        if PHSO_NAME.casefold() not in text:
+            missing.append("the Ombudsman (PHSO) paragraph (UK-7)")
+    return missing

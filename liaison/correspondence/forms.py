@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django import forms
+
+from liaison.correspondence.models import Language, LetterKind
+
+
+class DraftForm(forms.Form):
+    kind = forms.ChoiceField(choices=LetterKind.choices, label="Letter")
+    language = forms.ChoiceField(choices=[("", "The complainant's language"), *Language.choices], required=False)
+    large_print = forms.BooleanField(required=False, label="Large print")
+
+
+class EditForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    subject = forms.CharField(max_length=300)
+    body_html = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "true"}),
+        label="Letter text",
+        help_text=(
+            "Paragraphs in <p>…</p>; <strong>, <em>, lists (<ul>, <ol>, <li>) and headings (<h2>, <h3>) are kept. "
+            "Anything else is removed."
+        ),
+    )
+    large_print = forms.BooleanField(required=False, label="Large print")
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What needs changing")
+
+
+class TemplateForm(forms.Form):
+    subject = forms.CharField(max_length=300)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 24}), label="Template")
+    note = forms.CharField(max_length=300, required=False, label="What changed")

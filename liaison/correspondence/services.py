@@ -1,0 +1,311 @@
+"""Letters: draft from a template, edit, send for sign-off, sign (PDF, SHA-256), send or post."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone, translation
+
+from liaison.accounts.models import Role, User
+from liaison.audit.services import audit_record
+from liaison.cases import services as case_services
+from liaison.cases.models import Case, CaseType, Status, TimelineEvent, TimelineKind
+from liaison.correspondence.content import letter_context, missing_elements, recipient, render_template_text, sanitise
+from liaison.correspondence.models import Language, Letter, LetterKind, LetterStatus, LetterTemplate
+from liaison.lib.emails import send_templated
+from liaison.lib.errors import ApplicationError
+from liaison.lib.pdf import render_pdf
+
+LETTERS_DIR = Path(__file__).resolve().parent / "letters"
+
+
+# -- Templates ----------------------------------------------------------------------------------------------
+
+
+def templates_sync() -> int:
+    """Load the template files shipped with Liaison as version 1 where a template does not exist yet."""
+    added = 0
+    for path in sorted(LETTERS_DIR.glob("*/*.*.html")):
+        pack = path.parent.name
+        kind, language = path.name.removesuffix(".html").rsplit(".", 1)
+        if kind not in LetterKind.values or language not in Language.values:
+            continue
+        if LetterTemplate.objects.filter(pack=pack, kind=kind, language=language).exists():
+            continue
+        first, _, body = path.read_text(encoding="utf-8").partition("\n")
+        subject = first.removeprefix("Subject:").strip()
+        LetterTemplate.objects.create(
+            pack=pack, kind=kind, language=language, version=1, subject=subject, body=body.strip()
+        )
+        added += 1
+    return added
+
+
+def template_current(*, pack: str, kind: str, language: str) -> LetterTemplate:
+    template = LetterTemplate.objects.filter(pack=pack, kind=kind, language=language).order_by("-version").first()
+    if template is None:
+        raise ApplicationError(
+            f"There is no {LetterKind(kind).label.lower()} template in {Language(language).label} "
+            "for this site's rules yet."
+        )
+    return template
+
+
+def template_update(
+    *, acting_user: User, template: LetterTemplate, subject: str, body: str, note: str = ""
+) -> LetterTemplate:
+    """Managers change a template by adding a new version; letters already drafted keep theirs."""
+    if not acting_user.has_role(Role.MANAGER, Role.ADMIN):
+        raise ApplicationError("Only a manager can change letter templates.")
+    try:
+        render_template_text(body, {})
+        render_template_text(subject, {})
+    except Exception as exc:
+        raise ApplicationError(f"The template has an error: {exc}") from exc
+    with transaction.atomic():
+        latest = LetterTemplate.objects.filter(
+            pack=template.pack, kind=template.kind, language=template.language
+        ).aggregate(v=Max("version"))["v"]
+        new = LetterTemplate.objects.create(
+            pack=template.pack,
+            kind=template.kind,
+            language=template.language,
+            version=(latest or 0) + 1,
+            subject=subject.strip(),
+            body=sanitise_template(body),
+            note=note,
+            created_by=acting_user,
+        )
+        audit_record(
+            action="letter_template.update",
+            actor=acting_user,
+            obj=new,
+            details={"version": new.version, "previous": template.pk},
+        )
+    return new
+
+
+def sanitise_template(body: str) -> str:
+    # Template tags survive nh3 as text; only the HTML around them is cleaned.
+    return sanitise(body)
+
+
+# -- Letters --------------------------------------------------------------------------------------------------
+
+
+def _require_worker(user: User, case: Case) -> None:
+    if not (user.has_role(Role.OFFICER, Role.MANAGER) and case.site_id in user.site_ids):
+        raise ApplicationError("You cannot work on cases at this site.")
+
+
+def _timeline(letter: Letter, summary: str, actor: User | None) -> None:
+    TimelineEvent.objects.create(
+        case=letter.case,
+        kind=TimelineKind.LETTER,
+        summary=summary,
+        actor=actor,
+        occurred_at=timezone.now(),
+        data={"letter": letter.pk},
+    )
+
+
+def letter_draft(
+    *, acting_user: User, case: Case, kind: str, language: str | None = None, large_print: bool = False
+) -> Letter:
+    _require_worker(acting_user, case)
+    language = language or (Language.SPANISH if case.preferred_language == "es" else Language.ENGLISH)
+    template = template_current(pack=case.site.policy_pack, kind=kind, language=language)
+    context = letter_context(case, kind, drafted_by=acting_user, language=language)
+    with translation.override(language):  # dates and built-in words in the letter's language
+        subject = " ".join(render_template_text(template.subject, context).split())[:300]
+        body_html = sanitise(render_template_text(template.body, context))
+    with transaction.atomic():
+        letter = Letter.objects.create(
+            case=case,
+            template=template,
+            kind=kind,
+            language=language,
+            large_print=large_print,
+            subject=subject,
+            body_html=body_html,
+            drafted_by=acting_user,
+        )
+        _timeline(letter, f"{letter.get_kind_display()} drafted ({letter.get_language_display()})", acting_user)
+        audit_record(
+            action="letter.draft",
+            actor=acting_user,
+            obj=letter,
+            site=case.site,
+            details={"case": case.reference, "kind": kind, "template": template.pk},
+        )
+    return letter
+
+
+def letter_edit(
+    *, acting_user: User, letter: Letter, subject: str, body_html: str, expected_version: int, large_print: bool
+) -> Letter:
+    _require_worker(acting_user, letter.case)
+    if not letter.is_editable:
+        raise ApplicationError(
+            "Only a draft can be edited. A letter sent for sign-off can be returned to draft by the manager."
+        )
+    with transaction.atomic():
+        updated = Letter.objects.filter(pk=letter.pk, version=expected_version, status=LetterStatus.DRAFT).update(
+            subject=subject.strip()[:300],
+            body_html=sanitise(body_html),
+            large_print=large_print,
+            version=F("version") + 1,
+        )
+        if not updated:
+            raise ApplicationError(
+                "This letter was changed by someone else after you opened it; your edits were not saved. Reload it."
+            )
+        audit_record(action="letter.edit", actor=acting_user, obj=letter, site=letter.case.site)
+    letter.refresh_from_db()
+    return letter
+
+
+def _refuse_if_incomplete(letter: Letter, signer: User | None = None) -> None:
+    missing = missing_elements(letter, signer=signer)
+    if missing:
+        raise ApplicationError(
+            "This final response cannot go out yet. It is missing: " + "; ".join(missing) + ".",
+            extra={"missing": missing},
+        )
+
+
+def letter_submit(*, acting_user: User, letter: Letter) -> Letter:
+    """Send the draft to a manager for sign-off."""
+    _require_worker(acting_user, letter.case)
+    if letter.status != LetterStatus.DRAFT:
+        raise ApplicationError("Only a draft can be sent for sign-off.")
+    _refuse_if_incomplete(letter)
+    with transaction.atomic():
+        letter.status, letter.submitted_at = LetterStatus.AWAITING_SIGNOFF, timezone.now()
+        letter.save(update_fields=["status", "submitted_at"])
+        _timeline(letter, f"{letter.get_kind_display()} sent for sign-off", acting_user)
+        audit_record(action="letter.submit", actor=acting_user, obj=letter, site=letter.case.site)
+    return letter
+
+
+def letter_return(*, acting_user: User, letter: Letter, reason: str) -> Letter:
+    """The manager sends a letter back to draft with a reason."""
+    _require_signer(acting_user, letter)
+    if letter.status != LetterStatus.AWAITING_SIGNOFF:
+        raise ApplicationError("Only a letter awaiting sign-off can be returned.")
+    if not reason.strip():
+        raise ApplicationError("Say what needs changing.")
+    with transaction.atomic():
+        letter.status = LetterStatus.DRAFT
+        letter.save(update_fields=["status"])
+        TimelineEvent.objects.create(
+            case=letter.case,
+            kind=TimelineKind.LETTER,
+            summary="Letter returned to draft",
+            body=reason,
+            actor=acting_user,
+            occurred_at=timezone.now(),
+        )
+        audit_record(action="letter.return", actor=acting_user, obj=letter, site=letter.case.site)
+    return letter
+
+
+def _require_signer(user: User, letter: Letter) -> None:
+    if not (user.has_role(Role.MANAGER) and letter.case.site_id in user.site_ids):
+        raise ApplicationError("Only a manager of this site can sign letters.")
+
+
+def letter_sign(*, acting_user: User, letter: Letter) -> Letter:
+    """Sign off: render the PDF once, store it with its SHA-256; from now on the letter never changes."""
+    _require_signer(acting_user, letter)
+    if letter.status != LetterStatus.AWAITING_SIGNOFF:
+        raise ApplicationError("Only a letter awaiting sign-off can be signed.")
+    _refuse_if_incomplete(letter, signer=acting_user)
+    case = letter.case
+    with translation.override(letter.language):
+        pdf = _render_letter_pdf(letter)
+    digest = hashlib.sha256(pdf).hexdigest()
+    with transaction.atomic():
+        locked = Letter.objects.select_for_update().get(pk=letter.pk)
+        if locked.status != LetterStatus.AWAITING_SIGNOFF or locked.version != letter.version:
+            raise ApplicationError("The letter changed while you were signing it. Reload it and sign again.")
+        locked.pdf.save(f"{case.reference}-{locked.kind}-{digest[:12]}.pdf", ContentFile(pdf), save=False)
+        locked.pdf_sha256, locked.status = digest, LetterStatus.SIGNED
+        locked.signed_by, locked.signed_at = acting_user, timezone.now()
+        locked.save()
+        _timeline(locked, f"{locked.get_kind_display()} signed by {acting_user.full_name}", acting_user)
+        audit_record(action="letter.sign", actor=acting_user, obj=locked, site=case.site, details={"sha256": digest})
+    letter.refresh_from_db()
+    return letter
+
+
+def _render_letter_pdf(letter: Letter) -> bytes:
+    case = letter.case
+    return render_pdf(
+        "correspondence/letter_pdf.html",
+        {
+            "letter": letter,
+            "case": case,
+            "site": case.site,
+            "recipient": recipient(case),
+            "date": timezone.localdate(timezone.now(), case.site.zone),
+        },
+    )
+
+
+def letter_send(*, acting_user: User, letter: Letter, by: str) -> Letter:
+    """Email the signed PDF to the complainant, or record that it was printed and posted."""
+    _require_worker(acting_user, letter.case)
+    if letter.status != LetterStatus.SIGNED:
+        raise ApplicationError("Only a signed letter can be sent.")
+    case = letter.case
+    to = recipient(case).email
+    if by == "email" and not to:
+        raise ApplicationError("There is no email address for the complainant: print and post the letter instead.")
+    pdf_bytes = letter.pdf.open("rb").read()
+    if hashlib.sha256(pdf_bytes).hexdigest() != letter.pdf_sha256:
+        raise ApplicationError(
+            "The stored PDF does not match its fingerprint; it has not been sent. Tell your administrator."
+        )
+    with transaction.atomic():
+        letter.status = LetterStatus.SENT if by == "email" else LetterStatus.POSTED
+        letter.sent_at, letter.sent_to = timezone.now(), to if by == "email" else "post"
+        letter.save(update_fields=["status", "sent_at", "sent_to"])
+        _timeline(
+            letter, f"{letter.get_kind_display()} {'emailed' if by == 'email' else 'printed and posted'}", acting_user
+        )
+        audit_record(
+            action=f"letter.{'email' if by == 'email' else 'post'}", actor=acting_user, obj=letter, site=case.site
+        )
+        _record_on_case(acting_user, letter)
+        if by == "email":
+            filename = f"{case.reference}-{letter.kind}.pdf"
+            context = {"letter": letter, "case": case, "site": case.site, "recipient": recipient(case)}
+            transaction.on_commit(
+                lambda: send_templated(
+                    f"letter_{letter.language}",
+                    context,
+                    to=[to],
+                    attachments=[(filename, pdf_bytes, "application/pdf")],
+                )
+            )
+    return letter
+
+
+def _record_on_case(acting_user: User, letter: Letter) -> None:
+    """Sending a letter moves the case on where the letter is the step (acknowledgement, response)."""
+    case = Case.objects.select_related("site").get(pk=letter.case_id)
+    if letter.kind == LetterKind.ACKNOWLEDGEMENT and case.status == Status.NEW:
+        case_services.case_acknowledge(acting_user=acting_user, case=case, how="letter")
+    elif letter.kind == LetterKind.FINAL_RESPONSE and case.status in (
+        Status.ACKNOWLEDGED,
+        Status.UNDER_INVESTIGATION,
+        Status.RESPONSE_DRAFTED,
+    ):
+        case_services.case_record_response(
+            acting_user=acting_user, case=case, written_notice=case.case_type == CaseType.GRIEVANCE
+        )

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InvestigationsConfig(AppConfig):
+    name = "liaison.investigations"
+    label = "investigations"
