@@ -184,4 +184,24 @@ def demo_load_cases() -> int:
                     users=[manager],
                 )
             added += 1
+        _ask_departments(manager, now)
     return added
+
+
+def _ask_departments(manager: User, now: datetime) -> None:
+    """Some open Riverside cases have questions out with the Emergency Department (the demo investigator's)."""
+    from liaison.investigations.services import investigation_request
+
+    emergency = Department.objects.get(site__code="RGH", code="ED")
+    cases = Case.objects.filter(
+        site__code="RGH", status=Status.UNDER_INVESTIGATION, issues__department=emergency
+    ).distinct()[:6]
+    for case in cases:
+        investigation_request(
+            acting_user=manager,
+            case=case,
+            department=emergency,
+            questions=(
+                "Please tell us what happened from the department's records and staff, and what you would change."
+            ),
+        )

@@ -17,6 +17,8 @@ SITES: list[dict[str, Any]] = [
         "complaints_contact_phone": "01632 960 400",
         "complaints_contact_email": "patient.relations@riverside.example.org",
         "complaints_contact_address": "Patient Relations, Riverside General Hospital, 1 Weir Lane, Millbridge MB4 7QT",
+        "responsible_person_title": "Director of Nursing, responsible person for complaints",
+        "letter_footer": "Riverside General Hospital (demo) · 1 Weir Lane, Millbridge MB4 7QT · 01632 960 400",
         "departments": [
             ("Emergency Department", "ED"),
             ("Acute Medical Unit", "AMU"),
@@ -43,6 +45,12 @@ SITES: list[dict[str, Any]] = [
         "complaints_contact_phone": "(555) 014-2200",
         "complaints_contact_email": "patient.advocacy@harborpoint.example.org",
         "complaints_contact_address": "Patient Advocacy Office, 400 Lighthouse Avenue, Port Carrow, NY 10099",
+        "responsible_person_title": "Director of Patient Experience",
+        "state_agency_name": "State Department of Health, Hospital Complaints (demo)",
+        "state_agency_contact": "Hospital complaint line (555) 010-0100\nPO Box 1200, Capital City, NY 12000",
+        "qio_name": "Harbor Region Quality Improvement Organization (demo)",
+        "qio_contact": "Beneficiary helpline (555) 010-0199",
+        "letter_footer": "Harbor Point Medical Center (demo) · 400 Lighthouse Avenue, Port Carrow, NY 10099",
         "departments": [
             ("Emergency Medicine", "EM"),
             ("Internal Medicine", "IM"),

@@ -72,4 +72,6 @@ def demo_load() -> DemoReport:
                 for key in user_spec.get("departments", []):
                     departments[key].leads.add(user)
             report.users.append((email, ", ".join(roles)))
+        manager = User.objects.get(email="manager@demo.liaison.example")
+        Site.objects.filter(code__in=sites, responsible_person__isnull=True).update(responsible_person=manager)
     return report

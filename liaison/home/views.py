@@ -6,6 +6,9 @@ from django.utils import timezone
 
 from liaison.accounts.models import User
 from liaison.cases import selectors as case_selectors
+from liaison.correspondence.models import Letter, LetterStatus
+from liaison.investigations import selectors as investigation_selectors
+from liaison.investigations.models import InvestigationRequest, RequestStatus
 
 
 def my_work(request: HttpRequest) -> HttpResponse:
@@ -25,4 +28,14 @@ def my_work(request: HttpRequest) -> HttpResponse:
                 "show_identity": True,
             }
         )
+    if user.has_role("investigator"):
+        context["requests"] = investigation_selectors.open_requests_for_investigator(user=user)
+    if user.has_role("manager"):
+        context["awaiting_signoff"] = Letter.objects.filter(
+            status=LetterStatus.AWAITING_SIGNOFF, case__in=case_selectors.cases_for_user(user=user)
+        ).select_related("case", "drafted_by")
+    if case_selectors.can_see_identity(user):
+        context["answered_requests"] = InvestigationRequest.objects.filter(
+            status=RequestStatus.ANSWERED, case__owner=user
+        ).select_related("case", "department")
     return render(request, "home/my_work.html", context)

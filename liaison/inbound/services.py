@@ -39,6 +39,16 @@ class Ingested:
     withheld: list[str] = field(default_factory=list)  # attachments not added to the case, with why
 
 
+@dataclass(frozen=True)
+class _Incoming:
+    """One message on its way in: what was read from it, and where its raw bytes are kept."""
+
+    parsed: ParsedMessage
+    digest: str
+    raw_name: str
+    received_at: datetime
+
+
 def _store_raw(raw: bytes, digest: str) -> str:
     # Named by content, so a retry after a failed transaction finds the file it already wrote.
     name = f"inbound/{timezone.localdate():%Y}/{digest}.eml"
@@ -90,10 +100,9 @@ def _screen(attachments: list[ParsedAttachment]) -> tuple[list[SimpleUploadedFil
     return accepted, withheld
 
 
-def _file_onto(
-    case: Case, message: InboundMessage, parsed: ParsedMessage, received_at: datetime
-) -> list[tuple[str, str]]:
+def _file_onto(case: Case, message: InboundMessage, incoming: _Incoming) -> list[tuple[str, str]]:
     """The email and its attachments on the case's timeline. Returns the withheld attachments."""
+    parsed, received_at = incoming.parsed, incoming.received_at
     accepted, withheld = _screen(parsed.attachments)
     data: dict[str, object] = {
         "from": parsed.from_address,
@@ -124,19 +133,18 @@ def _file_onto(
     return withheld
 
 
-def _message(
-    parsed: ParsedMessage, digest: str, raw_name: str, received_at: datetime, **fields: object
-) -> InboundMessage:
+def _message(incoming: _Incoming, **fields: object) -> InboundMessage:
+    parsed = incoming.parsed
     message = InboundMessage(
-        sha256=digest,
+        sha256=incoming.digest,
         message_id=parsed.message_id,
-        received_at=received_at,
+        received_at=incoming.received_at,
         from_address=parsed.from_address[:320],
         to_addresses=parsed.to_addresses,
         subject=parsed.subject[:500],
         **fields,
     )
-    message.raw_file.name = raw_name
+    message.raw_file.name = incoming.raw_name
     message.save(force_insert=True)
     return message
 
@@ -145,16 +153,13 @@ def _withheld_reason(withheld: list[tuple[str, str]]) -> str:
     return "\n".join(f"Attachment {name} withheld: {why}" for name, why in withheld)
 
 
-def _file(
-    parsed: ParsedMessage, digest: str, raw_name: str, received_at: datetime, site: Site | None
-) -> tuple[InboundMessage, list[tuple[str, str]]]:
+def _file(incoming: _Incoming, site: Site | None) -> tuple[InboundMessage, list[tuple[str, str]]]:
     """File a readable message; raises ApplicationError when a case service refuses it."""
+    parsed = incoming.parsed
     case = _find_case(parsed)
     if case is not None:
-        message = _message(
-            parsed, digest, raw_name, received_at, status=InboundStatus.ATTACHED, case=case, site=case.site
-        )
-        withheld = _file_onto(case, message, parsed, received_at)
+        message = _message(incoming, status=InboundStatus.ATTACHED, case=case, site=case.site)
+        withheld = _file_onto(case, message, incoming)
         message.reason = _withheld_reason(withheld)
         message.save(update_fields=["reason"])
         return message, withheld
@@ -165,10 +170,7 @@ def _file(
     elif len(sites) > 1 and site not in sites:
         codes = ", ".join(s.code for s in sites)
         return _quarantine(
-            parsed,
-            digest,
-            raw_name,
-            received_at,
+            incoming,
             site=None,
             kind="ambiguous_site",
             reason=f"The recipients match the complaints address of several sites ({codes}); choose one.",
@@ -176,10 +178,7 @@ def _file(
     if site is None:
         recipients = ", ".join(parsed.recipients) or "(none)"
         return _quarantine(
-            parsed,
-            digest,
-            raw_name,
-            received_at,
+            incoming,
             site=None,
             kind="no_site",
             reason=f"No site for recipient {recipients}: no site has this complaints address and no --site was given.",
@@ -195,7 +194,7 @@ def _file(
         site=site,
         case_type=CaseType.COMPLAINT,
         channel=Channel.EMAIL,
-        received_at=received_at,
+        received_at=incoming.received_at,
         source="email",
         patient_known=False,
         complainant_is_patient=False,
@@ -203,9 +202,9 @@ def _file(
         complainant_email=email[:254],
         account=parsed.body,
     )
-    message = _message(parsed, digest, raw_name, received_at, status=InboundStatus.NEW_CASE, case=case, site=site)
+    message = _message(incoming, status=InboundStatus.NEW_CASE, case=case, site=site)
     # The account is the officer's to edit; the timeline keeps the email exactly as it came.
-    withheld = _file_onto(case, message, parsed, received_at)
+    withheld = _file_onto(case, message, incoming)
     notes = [_withheld_reason(withheld)]
     if parsed.references:
         notes.append(f"The subject names {', '.join(parsed.references)}, which is not a case in Liaison.")
@@ -214,22 +213,13 @@ def _file(
     return message, withheld
 
 
-def _quarantine(
-    parsed: ParsedMessage,
-    digest: str,
-    raw_name: str,
-    received_at: datetime,
-    *,
-    site: Site | None,
-    kind: str,
-    reason: str,
-) -> InboundMessage:
+def _quarantine(incoming: _Incoming, *, site: Site | None, kind: str, reason: str) -> InboundMessage:
     with transaction.atomic():
-        message = _message(
-            parsed, digest, raw_name, received_at, status=InboundStatus.QUARANTINED, site=site, reason=reason
-        )
+        message = _message(incoming, status=InboundStatus.QUARANTINED, site=site, reason=reason)
         # A kind, not the reason: the reason may quote addresses, and the trail must not copy personal data.
-        audit_record(action="inbound.quarantine", obj=message, site=site, details={"sha256": digest, "kind": kind})
+        audit_record(
+            action="inbound.quarantine", obj=message, site=site, details={"sha256": incoming.digest, "kind": kind}
+        )
     return message
 
 
@@ -239,25 +229,19 @@ def inbound_message_ingest(*, raw: bytes, site: Site | None = None) -> Ingested:
     existing = InboundMessage.objects.filter(sha256=digest).select_related("case").first()
     if existing is not None:
         return Ingested(existing, created=False)
-    raw_name = _store_raw(raw, digest)
     parsed = parse_message(raw)
-    received_at = _received_at(parsed)
+    incoming = _Incoming(parsed, digest, _store_raw(raw, digest), _received_at(parsed))
     withheld: list[tuple[str, str]] = []
     try:
         if parsed.problem:
-            message = _quarantine(
-                parsed, digest, raw_name, received_at, site=None, kind="malformed", reason=parsed.problem
-            )
+            message = _quarantine(incoming, site=None, kind="malformed", reason=parsed.problem)
         else:
             try:
                 with transaction.atomic():
-                    message, withheld = _file(parsed, digest, raw_name, received_at, site)
+                    message, withheld = _file(incoming, site)
             except ApplicationError as exc:
                 message = _quarantine(
-                    parsed,
-                    digest,
-                    raw_name,
-                    received_at,
+                    incoming,
                     site=None,
                     kind="refused",
                     reason=f"It could not be filed: {exc.message}",

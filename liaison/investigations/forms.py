@@ -55,6 +55,7 @@ class RequestForm(forms.Form):
     def __init__(self, *args: Any, site_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = Department.objects.filter(site_id=site_id, is_active=True).order_by("name")  # type: ignore[attr-defined]
+        self.fields["department"].label_from_instance = lambda department: department.name  # type: ignore[attr-defined]
 
 
 class ReassignForm(forms.Form):
@@ -63,6 +64,7 @@ class ReassignForm(forms.Form):
     def __init__(self, *args: Any, site_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = Department.objects.filter(site_id=site_id, is_active=True).order_by("name")  # type: ignore[attr-defined]
+        self.fields["department"].label_from_instance = lambda department: department.name  # type: ignore[attr-defined]
 
 
 class DecideForm(forms.Form):

@@ -79,3 +79,44 @@ def screenshot(page: Any, name: str) -> None:
     if os.environ.get("LIAISON_UPDATE_SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Any, user: Any) -> None:
+    """Sign in through the real pages: password, then a TOTP code from a freshly enrolled authenticator."""
+    import base64
+    import re
+
+    import pyotp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from conftest import PASSWORD
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="Authenticator app", confirmed=True
+    )
+    secret = base64.b32encode(device.bin_key).decode()
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url(re.compile(r"/accounts/mfa/verify/"))
+    page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
+    page.get_by_label("Code").press("Enter")
+    page.wait_for_url(re.compile(r"/$"))
+
+
+@pytest.fixture
+def new_page(browser: Any, live_app: Any) -> Iterator[Any]:
+    """new_page() -> another browser window with its own cookies (a second person at another desk)."""
+    contexts: list[Any] = []
+
+    def _new() -> Any:
+        context = browser.new_context(base_url=live_app.url, viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield _new
+    for context in contexts:
+        context.close()

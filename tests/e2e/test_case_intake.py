@@ -3,31 +3,15 @@ deadlines, acknowledges it and finds it in the worklist."""
 
 from __future__ import annotations
 
-import base64
 import re
 from datetime import timedelta
 from typing import Any
 
-import pyotp
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from conftest import PASSWORD, make_cast
+from conftest import make_cast
 from liaison.cases.services import case_open
-from tests.e2e.conftest import assert_accessible, screenshot
-
-
-def sign_in(page: Any, user: Any) -> None:
-    device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
-    secret = base64.b32encode(device.bin_key).decode()
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Password").press("Enter")
-    page.wait_for_url(re.compile(r"/accounts/mfa/verify/"))
-    page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
-    page.get_by_label("Code").press("Enter")
-    page.wait_for_url(re.compile(r"/$"))
+from tests.e2e.conftest import assert_accessible, screenshot, sign_in
 
 
 def type_into(page: Any, label: str, text: str) -> None:

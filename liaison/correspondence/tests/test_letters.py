@@ -16,6 +16,9 @@ from liaison.cases.services import case_open
 from liaison.correspondence import services
 from liaison.correspondence.models import Letter, LetterStatus, LetterTemplate
 from liaison.lib.errors import ApplicationError
+from liaison.lib.pdf import PDF_MISSING_REASON, pdf_available
+
+pytestmark = pytest.mark.skipif(not pdf_available(), reason=PDF_MISSING_REASON)
 
 
 def pdf_text(letter: Letter) -> str:

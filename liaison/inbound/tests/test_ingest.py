@@ -167,6 +167,21 @@ def test_without_a_matching_recipient_the_site_given_is_used(rgh_complaints: Cas
     assert message.case.reference.startswith("HPM-2026-")
 
 
+def test_a_mailbox_shared_by_two_sites_needs_the_site_given(rgh_complaints: Cast) -> None:
+    rgh_complaints.hpm.complaints_contact_email = "complaints@rgh.example"
+    rgh_complaints.hpm.save()
+
+    unsure = inbound_message_ingest(raw=samples.webmail_complaint()).message
+    assert unsure.status == InboundStatus.QUARANTINED
+    assert unsure.reason == "The recipients match the complaints address of several sites (RGH, HPM); choose one."
+
+    chosen = inbound_message_ingest(
+        raw=samples.webmail_complaint(message_id="<other@mail.example>"), site=rgh_complaints.hpm
+    )
+    assert chosen.message.status == InboundStatus.NEW_CASE
+    assert chosen.message.site == rgh_complaints.hpm
+
+
 def test_an_unknown_recipient_without_a_site_is_kept_aside(rgh_complaints: Cast) -> None:
     raw = samples.webmail_complaint(to="someone@elsewhere.example")
     message = inbound_message_ingest(raw=raw).message
