@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "liaison.investigations",
     "liaison.correspondence",
     "liaison.reminders",
+    "liaison.public",
+    "liaison.knowledge",
     "liaison.home",
     "liaison.demo",
     "liaison.admin_site.LiaisonAdminConfig",
@@ -112,6 +114,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -268,8 +271,22 @@ try:
 except (ZoneInfoNotFoundError, ValueError):
     raise ImproperlyConfigured(f"LIAISON_TIME_ZONE {TIME_ZONE!r} is not a known IANA time zone") from None
 USE_TZ = True
-LANGUAGE_CODE = "en-gb"
+LANGUAGE_CODE = "en"
 USE_I18N = True
+# The public pages, forms, emails and articles are translated; the staff pages are in English.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+
+# -- The public front door ----------------------------------------------------------------------------------
+
+LIAISON_PUBLIC_SUBMISSIONS_PER_ADDRESS = env_int("LIAISON_PUBLIC_SUBMISSIONS_PER_ADDRESS", 5, minimum=1)  # per hour
+LIAISON_PUBLIC_SUBMISSIONS_PER_SITE = env_int("LIAISON_PUBLIC_SUBMISSIONS_PER_SITE", 200, minimum=1)  # per hour
+LIAISON_PUBLIC_PROGRESS_CHECKS_PER_ADDRESS = env_int(
+    "LIAISON_PUBLIC_PROGRESS_CHECKS_PER_ADDRESS", 10, minimum=1
+)  # per hour
+LIAISON_PUBLIC_DAILY_UPLOAD_MB = env_int("LIAISON_PUBLIC_DAILY_UPLOAD_MB", 500, minimum=1)  # per site
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # -- Static files ------------------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views.decorators.cache import never_cache
+from django.views.i18n import set_language
 
 from liaison.api.v1 import api
 
@@ -22,6 +23,9 @@ urlpatterns = [
     path("investigations/", include("liaison.investigations.urls")),
     path("letters/", include("liaison.correspondence.urls")),
     path("api/v1/", api.urls),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("", include("liaison.public.urls")),
+    path("", include("liaison.knowledge.urls")),
     path("audit/", include("liaison.audit.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

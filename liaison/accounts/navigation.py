@@ -25,6 +25,7 @@ _ITEMS: list[tuple[str, str, tuple[str, ...] | None]] = [
     ("Log a case", "cases:intake", (Role.OFFICER, Role.MANAGER)),
     ("Requests", "investigations:list", (Role.INVESTIGATOR,)),
     ("Letters", "correspondence:list", (Role.OFFICER, Role.MANAGER)),
+    ("Information", "knowledge:staff-list", (Role.OFFICER, Role.MANAGER, Role.ADMIN)),
     ("Organisation", "org:site-list", (Role.OFFICER, Role.MANAGER, Role.ADMIN)),
     ("Audit trail", "audit:search", (Role.AUDITOR,)),
     ("Administration", "admin:index", (Role.ADMIN,)),

@@ -105,6 +105,14 @@ class Case(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="owned_cases"
     )
+    reported_department = models.ForeignKey(
+        "org.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The department the complainant named (e.g. on the web form), before issues are coded.",
+    )
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.NEW)
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.LOW)
     priority_rank = models.PositiveSmallIntegerField(default=3, help_text="0 = extreme … 3 = low, for ordering.")

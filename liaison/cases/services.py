@@ -231,9 +231,12 @@ def _open_case(
     issues: Iterable[dict[str, Any]],
     **fields: Any,
 ) -> Case:
-    unknown = set(fields) - set(EDITABLE_FIELDS) - {"informal_outcome", "flagged_for_review"}
+    unknown = set(fields) - set(EDITABLE_FIELDS) - {"informal_outcome", "flagged_for_review", "reported_department"}
     if unknown:
         raise ApplicationError(f"Unknown case field(s): {', '.join(sorted(unknown))}.")
+    department = fields.get("reported_department")
+    if department is not None and department.site_id != site.pk:
+        raise ApplicationError("The department must belong to the case's site.")
     received_at = received_at or timezone.now()
     if received_at > timezone.now() + timedelta(minutes=5):
         raise ApplicationError("The received date and time cannot be in the future.")

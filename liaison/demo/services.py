@@ -74,4 +74,8 @@ def demo_load() -> DemoReport:
             report.users.append((email, ", ".join(roles)))
         manager = User.objects.get(email="manager@demo.liaison.example")
         Site.objects.filter(code__in=sites, responsible_person__isnull=True).update(responsible_person=manager)
+        from liaison.knowledge.services import seed_articles_for_site
+
+        for site in Site.objects.filter(code__in=sites):
+            seed_articles_for_site(site)
     return report

@@ -1,14 +1,20 @@
 from __future__ import annotations
 
+import segno
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from liaison.accounts.models import User
+from liaison.audit.services import audit_record
+from liaison.lib.emails import site_url
 from liaison.lib.errors import ApplicationError
+from liaison.lib.pdf import render_pdf
 from liaison.org import selectors, services
 from liaison.org.forms import DepartmentForm
+from liaison.org.models import Department, Site
 
 
 def _user(request: HttpRequest) -> User:
@@ -103,3 +109,26 @@ def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "org/department_form.html", {"form": form, "site": department.site, "department": department}
     )
+
+
+def _poster(request: HttpRequest, site: Site, department: Department | None) -> HttpResponse:
+    url = site_url(reverse("public:form", args=[site.code, "complaint"]))
+    if department is not None:
+        url += f"?department={department.pk}"
+    qr_svg = segno.make(url, error="m").svg_inline(scale=10, title="QR code")
+    pdf = render_pdf("org/poster_pdf.html", {"site": site, "department": department, "url": url, "qr_svg": qr_svg})
+    audit_record(action="poster.print", actor=_user(request), obj=department or site, site=site)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"poster-{site.code}{'-' + (department.code or str(department.pk)) if department else ''}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def site_poster(request: HttpRequest, code: str) -> HttpResponse:
+    site = selectors.get_site_for_user(user=_user(request), code=code)
+    return _poster(request, site, None)
+
+
+def department_poster(request: HttpRequest, pk: int) -> HttpResponse:
+    department = selectors.get_department_for_user(user=_user(request), pk=pk)
+    return _poster(request, department.site, department)
