@@ -124,6 +124,9 @@ ES = {
     "What happens next: we will contact you to acknowledge your complaint and agree how we will look into it.": "Qué ocurre ahora: nos pondremos en contacto con usted para confirmar la recepción de su queja y acordar cómo la vamos a investigar.",
     "Back to the start": "Volver al inicio",
     "Information from %(name)s: %(title)s": "Información de %(name)s: %(title)s",
+    "(optional)": "(opcional)",
+    "Error:": "Error:",
+    "There is a problem": "Hay un problema",
 }
 
 
