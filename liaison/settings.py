@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "liaison.reminders",
     "liaison.public",
     "liaison.knowledge",
+    "liaison.feedback",
+    "liaison.improvement",
     "liaison.home",
     "liaison.demo",
     "liaison.admin_site.LiaisonAdminConfig",
