@@ -25,6 +25,8 @@ _ITEMS: list[tuple[str, str, tuple[str, ...] | None]] = [
     ("Log a case", "cases:intake", (Role.OFFICER, Role.MANAGER)),
     ("Requests", "investigations:list", (Role.INVESTIGATOR,)),
     ("Letters", "correspondence:list", (Role.OFFICER, Role.MANAGER)),
+    ("Feedback", "feedback:dashboard", (Role.OFFICER, Role.MANAGER, Role.EXECUTIVE)),
+    ("Improvements", "improvement:list", (Role.OFFICER, Role.MANAGER, Role.EXECUTIVE)),
     ("Information", "knowledge:staff-list", (Role.OFFICER, Role.MANAGER, Role.ADMIN)),
     ("Organisation", "org:site-list", (Role.OFFICER, Role.MANAGER, Role.ADMIN)),
     ("Audit trail", "audit:search", (Role.AUDITOR,)),

@@ -1,0 +1,202 @@
+"""Feedback: surveys, answers, their analysis, officers' corrections, and the closed loop to a concern case."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from liaison.accounts.models import Role, User
+from liaison.audit.services import audit_record
+from liaison.cases.models import Case, CaseType
+from liaison.cases.models import Channel as CaseChannel
+from liaison.cases.services import case_open_by_system
+from liaison.feedback.models import Channel, FeedbackResponse, Question, QuestionKind, Sentiment, Survey
+from liaison.lib.errors import ApplicationError
+from liaison.org.models import Department, Site
+
+FFT_CHOICES = [
+    (1, "Very good"),
+    (2, "Good"),
+    (3, "Neither good nor poor"),
+    (4, "Poor"),
+    (5, "Very poor"),
+    (6, "Don't know"),
+]
+LIKERT_CHOICES = ["Strongly agree", "Agree", "Neither agree nor disagree", "Disagree", "Strongly disagree"]
+
+
+def _require_staff(user: User, site: Site) -> None:
+    if not (user.has_role(Role.OFFICER, Role.MANAGER) and site.pk in user.site_ids):
+        raise ApplicationError("You cannot manage feedback at this site.")
+
+
+def survey_create(
+    *, acting_user: User, site: Site, title: str, intro: str = "", department: Department | None = None
+) -> Survey:
+    _require_staff(acting_user, site)
+    if department is not None and department.site_id != site.pk:
+        raise ApplicationError("Choose a department of the same site.")
+    with transaction.atomic():
+        survey = Survey.objects.create(
+            site=site,
+            department=department,
+            title=title.strip(),
+            intro=intro.strip(),
+            public_key=secrets.token_urlsafe(12),
+            created_by=acting_user,
+        )
+        audit_record(action="survey.create", actor=acting_user, obj=survey, site=site)
+    return survey
+
+
+def survey_add_question(
+    *, acting_user: User, survey: Survey, kind: str, text: str, choices: Iterable[str] = (), required: bool = False
+) -> Question:
+    _require_staff(acting_user, survey.site)
+    options = [c.strip() for c in choices if c.strip()]
+    if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE) and len(options) < 2:
+        raise ApplicationError("Give at least two options, one per line.")
+    if not text.strip():
+        raise ApplicationError("Write the question.")
+    with transaction.atomic():
+        order = (survey.questions.order_by("-order").values_list("order", flat=True).first() or 0) + 1
+        question = Question.objects.create(
+            survey=survey, order=order, kind=kind, text=text.strip(), choices=options, required=required
+        )
+        audit_record(
+            action="survey.question_add",
+            actor=acting_user,
+            obj=survey,
+            site=survey.site,
+            details={"question": question.pk, "kind": kind},
+        )
+    return question
+
+
+def response_submit(
+    *,
+    survey: Survey,
+    answers: dict[str, Any],
+    consent: bool,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+    channel: str = Channel.WEB,
+) -> FeedbackResponse:
+    """Store one answer to a survey (anonymous unless the person agreed to be contacted) and queue its analysis."""
+    if not survey.is_open:
+        raise ApplicationError("This survey is closed.")
+    fft = likelihood = None
+    comments: list[str] = []
+    stored: dict[str, Any] = {}
+    for question in survey.questions.all():
+        value: Any = answers.get(str(question.pk))
+        if value is None or value in ("", []):
+            continue
+        stored[str(question.pk)] = value
+        if question.kind == QuestionKind.FFT and fft is None:
+            fft = int(value)
+        elif question.kind == QuestionKind.LIKELIHOOD and likelihood is None:
+            likelihood = int(value)
+        elif question.kind == QuestionKind.TEXT:
+            comments.append(str(value))
+    with transaction.atomic():
+        response = FeedbackResponse.objects.create(
+            site=survey.site,
+            department=survey.department,
+            survey=survey,
+            channel=channel,
+            received_on=timezone.localdate(timezone.now(), survey.site.zone),
+            fft_score=fft,
+            likelihood=likelihood,
+            answers=stored,
+            comment="\n\n".join(comments),
+            contact_consent=consent,
+            contact_name=name if consent else "",
+            contact_email=email if consent else "",
+            contact_phone=phone if consent else "",
+        )
+        audit_record(action="feedback.response", obj=response, site=survey.site, details={"survey": survey.pk})
+        if response.comment:
+            transaction.on_commit(lambda: _enqueue_analysis(response.pk))
+    return response
+
+
+@functools.cache
+def shipped_model() -> Any:
+    """The model shipped in the package, loaded once per process."""
+    from liaison.feedback.analysis.model import FeedbackModel
+
+    return FeedbackModel.load()
+
+
+def _enqueue_analysis(pk: int) -> None:
+    from liaison.feedback.tasks import analyse
+
+    analyse.enqueue(pk)
+
+
+def response_analyse(*, response: FeedbackResponse) -> FeedbackResponse:
+    """Themes and sentiment from the shipped model; a very negative answer with consent opens a concern."""
+    if response.corrected_at is None and response.comment.strip():
+        prediction = shipped_model().predict([response.comment])[0]
+        response.themes, response.sentiment = list(prediction.themes), int(prediction.sentiment)
+        response.analysed_at = timezone.now()
+        response.save(update_fields=["themes", "sentiment", "analysed_at"])
+    close_the_loop(response=response)
+    return response
+
+
+def close_the_loop(*, response: FeedbackResponse) -> Case | None:
+    """A very negative answer whose author agreed to be contacted becomes a concern in triage — once."""
+    if response.sentiment != Sentiment.VERY_NEGATIVE or not response.contact_consent:
+        return None
+    with transaction.atomic():
+        locked = FeedbackResponse.objects.select_for_update().get(pk=response.pk)
+        if locked.case_id is not None:
+            return None
+        case = case_open_by_system(
+            site=locked.site,
+            case_type=CaseType.CONCERN,
+            channel=CaseChannel.SURVEY,
+            received_at=timezone.now(),
+            source="survey",
+            patient_known=False,
+            complainant_is_patient=False,
+            complainant_name=locked.contact_name or "Survey respondent",
+            complainant_email=locked.contact_email,
+            complainant_phone=locked.contact_phone,
+            account=locked.comment,
+            reported_department=locked.department,
+        )
+        locked.case = case
+        locked.save(update_fields=["case"])
+        audit_record(action="feedback.closed_loop", obj=locked, site=locked.site, details={"case": case.reference})
+    response.case = case
+    return case
+
+
+def response_correct(
+    *, acting_user: User, response: FeedbackResponse, themes: list[str], sentiment: int
+) -> FeedbackResponse:
+    """An officer's correction; kept, and used by the next training run."""
+    _require_staff(acting_user, response.site)
+    with transaction.atomic():
+        before = {"themes": response.themes, "sentiment": response.sentiment}
+        response.themes, response.sentiment = sorted(themes), sentiment
+        response.corrected_by, response.corrected_at = acting_user, timezone.now()
+        response.save(update_fields=["themes", "sentiment", "corrected_by", "corrected_at"])
+        audit_record(
+            action="feedback.correct",
+            actor=acting_user,
+            obj=response,
+            site=response.site,
+            details={"before": before, "after": {"themes": response.themes, "sentiment": sentiment}},
+        )
+    close_the_loop(response=response)
+    return response

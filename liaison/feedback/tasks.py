@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django_tasks import task
+
+from liaison.feedback.models import FeedbackResponse
+
+
+@task()
+def analyse(pk: int) -> None:
+    from liaison.feedback.services import response_analyse
+
+    response = FeedbackResponse.objects.filter(pk=pk).first()
+    if response is not None:
+        response_analyse(response=response)

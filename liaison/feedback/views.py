@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+
+from liaison.accounts.models import User
+from liaison.audit.services import audit_record
+from liaison.feedback import selectors, services
+from liaison.feedback.forms import AnswerForm, CorrectionForm, DashboardForm, QuestionForm, SurveyForm
+from liaison.feedback.models import Channel, Survey
+from liaison.feedback.themes import THEME_LABELS
+from liaison.lib.emails import site_url
+from liaison.lib.errors import ApplicationError
+from liaison.lib.pdf import render_pdf
+from liaison.org.models import Site
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.has_role(*selectors.DASHBOARD):
+        raise Http404
+    form = DashboardForm(request.GET or None, site_ids=user.site_ids)
+    responses = selectors.responses_for_user(user=user)
+    if form.is_valid():
+        if form.cleaned_data.get("department"):
+            responses = responses.filter(department=form.cleaned_data["department"])
+        if form.cleaned_data.get("date_from"):
+            responses = responses.filter(received_on__gte=form.cleaned_data["date_from"])
+        if form.cleaned_data.get("date_to"):
+            responses = responses.filter(received_on__lte=form.cleaned_data["date_to"])
+    data = selectors.dashboard(responses=responses)
+    department_rows = [
+        {"department": name, "themes": counts.most_common(5), "total": sum(counts.values())}
+        for name, counts in sorted(data.themes_by_department.items(), key=lambda item: -sum(item[1].values()))
+    ][:12]
+    return render(
+        request,
+        "feedback/dashboard.html",
+        {
+            "form": form,
+            "data": data,
+            "themes_chart": selectors.bar_chart(data.themes),
+            "sentiment_chart": selectors.sentiment_chart(data.sentiment_by_month),
+            "department_rows": department_rows,
+            "theme_rows": [(theme, count, data.examples.get(theme, [])) for theme, count in data.themes],
+            "can_work": user.has_role(*selectors.STAFF),
+        },
+    )
+
+
+def response_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.has_role(*selectors.STAFF):
+        raise Http404
+    responses = selectors.responses_for_user(user=user).select_related("department")
+    theme = request.GET.get("theme", "")
+    if theme:
+        responses = responses.filter(themes__icontains=theme)
+    sentiment = request.GET.get("sentiment", "")
+    if sentiment.isdigit():
+        responses = responses.filter(sentiment=int(sentiment))
+    page = Paginator(responses, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "feedback/responses.html",
+        {"page": page, "theme": theme, "sentiment": sentiment, "labels": THEME_LABELS},
+    )
+
+
+def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    response = selectors.get_response_for_user(user=user, pk=pk)
+    labels = sorted(set(THEME_LABELS) | set(response.themes or []))
+    form = CorrectionForm(
+        request.POST or None, labels=labels, initial={"themes": response.themes, "sentiment": response.sentiment}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.response_correct(
+            acting_user=user,
+            response=response,
+            themes=form.cleaned_data["themes"],
+            sentiment=form.cleaned_data["sentiment"],
+        )
+        messages.success(request, "Correction saved. It will be used the next time the model is trained.")
+        return redirect("feedback:response", pk=pk)
+    if response.contact_consent:
+        audit_record(
+            action="view",
+            actor=user,
+            obj=response,
+            site=response.site,
+            details={"page": "feedback response with contact details"},
+        )
+    return render(request, "feedback/response.html", {"response": response, "form": form})
+
+
+def survey_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.has_role(*selectors.STAFF):
+        raise Http404
+    site = Site.objects.filter(pk__in=user.site_ids).order_by("name").first()
+    if site is None:
+        raise Http404
+    site_code = request.POST.get("site") or request.GET.get("site") or site.code
+    site = get_object_or_404(Site, code=site_code, pk__in=user.site_ids)
+    form = SurveyForm(request.POST or None, site_id=site.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            survey = services.survey_create(acting_user=user, site=site, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Survey created. Add its questions.")
+            return redirect("feedback:survey", pk=survey.pk)
+    return render(
+        request, "feedback/surveys.html", {"surveys": selectors.surveys_for_user(user=user), "form": form, "site": site}
+    )
+
+
+def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    survey = selectors.get_survey_for_user(user=user, pk=pk)
+    form = QuestionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.survey_add_question(
+                acting_user=user,
+                survey=survey,
+                kind=form.cleaned_data["kind"],
+                text=form.cleaned_data["text"],
+                choices=form.cleaned_data["choices"].splitlines(),
+                required=form.cleaned_data["required"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Question added.")
+            return redirect("feedback:survey", pk=pk)
+    link = site_url(reverse("feedback:answer", args=[survey.public_key]))
+    return render(
+        request,
+        "feedback/survey.html",
+        {"survey": survey, "form": form, "link": link, "count": survey.responses.count()},
+    )
+
+
+def survey_poster(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    survey = selectors.get_survey_for_user(user=user, pk=pk)
+    url = site_url(reverse("feedback:answer", args=[survey.public_key])) + "?via=qr"
+    pdf = render_pdf(
+        "org/poster_pdf.html",
+        {
+            "site": survey.site,
+            "department": survey.department,
+            "url": url,
+            "qr_svg": segno.make(url, error="m").svg_inline(scale=10, title="QR code"),
+        },
+    )
+    audit_record(action="poster.print", actor=user, obj=survey, site=survey.site)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-poster.pdf"'
+    return response
+
+
+@login_not_required
+@never_cache
+def answer(request: HttpRequest, key: str) -> HttpResponse:
+    survey = get_object_or_404(Survey.objects.select_related("site", "department"), public_key=key)
+    if not survey.is_open:
+        return render(request, "feedback/answer_closed.html", {"survey": survey, "site": survey.site}, status=410)
+    form = AnswerForm(request.POST or None, survey=survey)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        answers = {k: v for k, v in data.items() if k.isdigit()}
+        services.response_submit(
+            survey=survey,
+            answers=answers,
+            consent=bool(data.get("consent")),
+            name=data.get("name", ""),
+            email=data.get("email", ""),
+            phone=data.get("phone", ""),
+            channel=Channel.QR if request.GET.get("via") == "qr" else Channel.WEB,
+        )
+        return redirect("feedback:answer-thanks", key=key)
+    return render(request, "feedback/answer.html", {"survey": survey, "site": survey.site, "form": form})
+
+
+@login_not_required
+def answer_thanks(request: HttpRequest, key: str) -> HttpResponse:
+    survey = get_object_or_404(Survey.objects.select_related("site"), public_key=key)
+    return render(request, "feedback/answer_thanks.html", {"survey": survey, "site": survey.site})

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from liaison.accounts.models import Role, User
+from liaison.audit.services import audit_record
+from liaison.improvement.models import ActionStatus, ImprovementAction
+from liaison.lib.errors import ApplicationError
+from liaison.org.models import Site
+
+
+def _require_staff(user: User, site: Site) -> None:
+    if not (user.has_role(Role.OFFICER, Role.MANAGER) and site.pk in user.site_ids):
+        raise ApplicationError("You cannot manage improvement actions at this site.")
+
+
+def action_create(
+    *, acting_user: User, site: Site, what: str, why: str, owner: User, due_date: date, **fields: Any
+) -> ImprovementAction:
+    _require_staff(acting_user, site)
+    if not owner.is_active or site.pk not in owner.site_ids:
+        raise ApplicationError("The owner must be an active member of staff at this site.")
+    feedback = fields.pop("feedback", [])
+    with transaction.atomic():
+        action = ImprovementAction.objects.create(
+            site=site,
+            what=what.strip(),
+            why=why.strip(),
+            owner=owner,
+            due_date=due_date,
+            created_by=acting_user,
+            **fields,
+        )
+        if feedback:
+            action.feedback.set(feedback)
+        audit_record(
+            action="improvement.create", actor=acting_user, obj=action, site=site, details={"what": action.what}
+        )
+    return action
+
+
+def action_complete(
+    *, acting_user: User, action: ImprovementAction, evidence: str, public: bool, you_said: str = "", we_did: str = ""
+) -> ImprovementAction:
+    """Done, with evidence. For the public page it needs both sides in plain words."""
+    _require_staff(acting_user, action.site)
+    if not evidence.strip():
+        raise ApplicationError("Record the evidence that the action is done.")
+    if public and not (you_said.strip() and we_did.strip()):
+        raise ApplicationError("For the “You said, we did” page, write both what patients said and what changed.")
+    with transaction.atomic():
+        action.status, action.completed_at = ActionStatus.DONE, timezone.now()
+        action.completion_evidence, action.public = evidence.strip(), public
+        action.you_said, action.we_did = you_said.strip(), we_did.strip()
+        action.save()
+        audit_record(
+            action="improvement.complete", actor=acting_user, obj=action, site=action.site, details={"public": public}
+        )
+    return action
+
+
+def action_set_status(*, acting_user: User, action: ImprovementAction, status: str) -> ImprovementAction:
+    _require_staff(acting_user, action.site)
+    if status not in (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS, ActionStatus.CANCELLED):
+        raise ApplicationError("Use “complete” to mark an action done.")
+    with transaction.atomic():
+        before = action.status
+        action.status = status
+        action.save(update_fields=["status"])
+        audit_record(
+            action="improvement.status",
+            actor=acting_user,
+            obj=action,
+            site=action.site,
+            details={"status": [before, status]},
+        )
+    return action

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from liaison.accounts.models import Role, User
+from liaison.feedback.models import FeedbackResponse
+from liaison.improvement import services
+from liaison.improvement.forms import ActionForm, CompleteForm
+from liaison.improvement.models import ActionStatus, ImprovementAction
+from liaison.lib.errors import ApplicationError
+from liaison.org.models import Site
+
+READERS = (Role.OFFICER, Role.MANAGER, Role.EXECUTIVE)
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def action_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.has_role(*READERS):
+        raise Http404
+    actions = ImprovementAction.objects.filter(site_id__in=user.site_ids).select_related("site", "owner", "department")
+    return render(
+        request,
+        "improvement/list.html",
+        {
+            "open": actions.exclude(status__in=[ActionStatus.DONE, ActionStatus.CANCELLED]),
+            "done": actions.filter(status=ActionStatus.DONE)[:50],
+            "can_work": user.has_role(Role.OFFICER, Role.MANAGER),
+        },
+    )
+
+
+def action_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.has_role(Role.OFFICER, Role.MANAGER):
+        raise Http404
+    site = get_object_or_404(
+        Site,
+        code=request.GET.get("site")
+        or request.POST.get("site")
+        or Site.objects.filter(pk__in=user.site_ids).order_by("name").values_list("code", flat=True).first(),
+        pk__in=user.site_ids,
+    )
+    feedback = FeedbackResponse.objects.filter(
+        pk=request.GET.get("feedback") or request.POST.get("feedback") or 0, site=site
+    ).first()
+    initial = {}
+    if feedback is not None:
+        initial = {
+            "why": f"Feedback received {feedback.received_on:%d %b %Y}: “{feedback.comment[:200]}”",
+            "theme": (feedback.themes or [""])[0],
+            "department": feedback.department_id,
+        }
+    form = ActionForm(request.POST or None, site_id=site.pk, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            action = services.action_create(
+                acting_user=user, site=site, feedback=[feedback] if feedback else [], **form.cleaned_data
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Improvement action raised.")
+            return redirect("improvement:detail", pk=action.pk)
+    return render(request, "improvement/new.html", {"form": form, "site": site, "feedback": feedback})
+
+
+def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    if not user.has_role(*READERS):
+        raise Http404
+    action = get_object_or_404(
+        ImprovementAction.objects.select_related("site", "owner", "department", "case"),
+        pk=pk,
+        site_id__in=user.site_ids,
+    )
+    form = CompleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_complete(acting_user=user, action=action, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Marked as done.")
+            return redirect("improvement:detail", pk=pk)
+    return render(
+        request,
+        "improvement/detail.html",
+        {"action": action, "form": form, "can_work": user.has_role(Role.OFFICER, Role.MANAGER)},
+    )
+
+
+@login_not_required
+def you_said_we_did(request: HttpRequest, site_code: str) -> HttpResponse:
+    site = get_object_or_404(Site, code=site_code, is_active=True)
+    actions = (
+        ImprovementAction.objects.filter(site=site, status=ActionStatus.DONE, public=True)
+        .select_related("department")
+        .order_by("-completed_at")[:100]
+    )
+    return render(request, "improvement/you_said_we_did.html", {"site": site, "actions": actions})
