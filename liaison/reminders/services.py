@@ -132,6 +132,24 @@ def reminders_sweep(*, now: datetime | None = None) -> SweepReport:
                 report=report,
             )
 
+    # Improvement actions due tomorrow (their owner).
+    from liaison.improvement.models import ActionStatus, ImprovementAction
+
+    for action in ImprovementAction.objects.filter(
+        status__in=[ActionStatus.PLANNED, ActionStatus.IN_PROGRESS]
+    ).select_related("site", "owner"):
+        if action.due_date == timezone.localdate(now, action.site.zone) + timedelta(days=1):
+            _send_once(
+                kind="improvement_due",
+                obj_type="improvement.improvementaction",
+                obj_id=action.pk,
+                occurrence=action.due_date.isoformat(),
+                template="reminder_improvement",
+                context={"action": action, "url": site_url(reverse("improvement:detail", args=[action.pk]))},
+                to=[action.owner.email],
+                report=report,
+            )
+
     # Overdue items: one daily digest per person, to owners and to their site's managers.
     overdue_by_person: dict[str, list[Case]] = defaultdict(list)
     for case in open_cases.filter(next_due_at__lt=now).exclude(status=Status.REFERRED).order_by("next_due_at"):

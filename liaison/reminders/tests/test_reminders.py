@@ -148,3 +148,21 @@ def test_two_workers_at_once_send_each_reminder_exactly_once(smtp_server, sqlite
         f"Acknowledge {c.reference} by tomorrow" for c in cases
     )
     assert ReminderLog.objects.filter(kind="acknowledge_due").count() == 3
+
+
+def test_an_improvement_action_due_tomorrow_reminds_its_owner_once(cast: Cast, smtp_server) -> None:
+    from liaison.improvement.services import action_create
+
+    action = action_create(
+        acting_user=cast.officer,
+        site=cast.rgh,
+        what="Fix the call bells",
+        why="Feedback",
+        owner=cast.manager,
+        due_date=datetime(2026, 12, 2).date(),
+    )
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, tzinfo=LONDON), tick=False):
+        reminders_sweep()
+        reminders_sweep()
+    reminders = [m for m in smtp_server.to(cast.manager.email) if m["Subject"].startswith("Improvement action due")]
+    assert len(reminders) == 1 and action.what in reminders[0]["Subject"]
