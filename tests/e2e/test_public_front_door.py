@@ -62,6 +62,7 @@ def test_a_spanish_complaint_with_a_photo_from_a_phone(phone: Any, smtp_server: 
     assert page.get_by_role("heading", name="Gracias").is_visible()
     reference = page.locator("#reference").inner_text()
     code = page.locator("#progress-code").inner_text()
+    assert_accessible(page, "thank-you (es)")
     screenshot(page, "public-thanks-es")
 
     case = Case.objects.get(reference=reference)
@@ -82,6 +83,7 @@ def test_a_spanish_complaint_with_a_photo_from_a_phone(phone: Any, smtp_server: 
     page.get_by_label("Su código de seguimiento").fill(code)
     page.get_by_role("button", name="Consultar el estado").click()
     assert page.get_by_text("Recibido: nos pondremos en contacto con usted pronto.").is_visible()
+    assert_accessible(page, "progress result (es)")
     screenshot(page, "public-progress-es")
 
 
@@ -104,6 +106,7 @@ def test_an_english_compliment_from_a_phone(phone: Any, smtp_server: Any) -> Non
     case = Case.objects.get(reference=reference)
     assert (case.case_type, case.reported_department, case.preferred_language) == ("compliment", cast.cardiology, "en")
     assert smtp_server.to("sam@example.com")
+    assert_accessible(page, "thank-you (en)")
     screenshot(page, "public-thanks-en")
 
 
