@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "liaison.knowledge",
     "liaison.feedback",
     "liaison.improvement",
+    "liaison.hiring",
     "liaison.home",
     "liaison.demo",
     "liaison.admin_site.LiaisonAdminConfig",

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HiringConfig(AppConfig):
+    name = "liaison.hiring"
+    label = "hiring"
