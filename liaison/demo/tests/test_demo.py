@@ -85,3 +85,15 @@ def test_demo_cases_cover_every_type_and_state_with_some_overdue_and_restricted(
     assert Case.objects.filter(site__code="HPM", case_type="grievance").exists()
     assert demo_load_cases() == 0  # once only
     call_command("audit", "verify")
+
+
+@pytest.mark.django_db
+def test_demo_feedback_loads_once_with_a_survey_per_hospital() -> None:
+    from liaison.demo.feedback import demo_load_feedback
+    from liaison.feedback.models import FeedbackResponse, Survey
+
+    demo_load()
+    assert demo_load_feedback(answers_per_site=20) == 40
+    assert Survey.objects.filter(site__code="RGH").count() == Survey.objects.filter(site__code="HPM").count() == 1
+    assert FeedbackResponse.objects.filter(fft_score__isnull=False).count() == 40
+    assert demo_load_feedback(answers_per_site=20) == 0

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from liaison.demo.cases import demo_load_cases
 from liaison.demo.data import DEMO_PASSWORD
+from liaison.demo.feedback import demo_load_feedback
 from liaison.demo.services import demo_load
 
 
@@ -20,9 +21,10 @@ class Command(BaseCommand):
             )
         report = demo_load()
         cases = demo_load_cases()
+        feedback = demo_load_feedback()
         self.stdout.write(
             f"Demo data: {report.sites} sites, {report.departments} departments, {report.staff} staff, "
-            f"{cases} cases added (nothing is added twice)."
+            f"{cases} cases, {feedback} feedback answers added (nothing is added twice)."
         )
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for email, roles in report.users:
