@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from liaison.accounts.models import Role, User
-from liaison.feedback.models import FeedbackResponse
+from liaison.feedback import selectors as feedback_selectors
 from liaison.improvement import services
 from liaison.improvement.forms import ActionForm, CompleteForm
 from liaison.improvement.models import ActionStatus, ImprovementAction
@@ -47,9 +47,11 @@ def action_new(request: HttpRequest) -> HttpResponse:
         or Site.objects.filter(pk__in=user.site_ids).order_by("name").values_list("code", flat=True).first(),
         pk__in=user.site_ids,
     )
-    feedback = FeedbackResponse.objects.filter(
-        pk=request.GET.get("feedback") or request.POST.get("feedback") or 0, site=site
-    ).first()
+    feedback = (
+        feedback_selectors.responses_for_user(user=user)
+        .filter(pk=request.GET.get("feedback") or request.POST.get("feedback") or 0, site=site)
+        .first()
+    )
     initial = {}
     if feedback is not None:
         initial = {
