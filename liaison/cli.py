@@ -78,6 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "worker":
         _django(["worker", *rest])
         return 0
+    if command == "feedback" and rest[:1] == ["import"]:
+        _django(["feedback_import", *rest[1:]])
+        return 0
     if command == "manage":
         _django(rest)
         return 0

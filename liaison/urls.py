@@ -26,6 +26,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("liaison.public.urls")),
     path("", include("liaison.knowledge.urls")),
+    path("feedback/imports/", include("liaison.feedback.import_urls")),
     path("", include("liaison.feedback.urls")),
     path("", include("liaison.improvement.urls")),
     path("audit/", include("liaison.audit.urls")),

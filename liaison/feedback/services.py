@@ -152,6 +152,32 @@ def response_analyse(*, response: FeedbackResponse) -> FeedbackResponse:
     return response
 
 
+def analyse_pending_responses(*, batch_size: int = 2000) -> int:
+    """Themes and sentiment for every comment not analysed yet (imports), a batch at a time."""
+    model = shipped_model()
+    done = 0
+    while True:
+        batch = list(
+            FeedbackResponse.objects.filter(analysed_at__isnull=True, corrected_at__isnull=True)
+            .exclude(comment="")
+            .order_by("pk")[:batch_size]
+        )
+        if not batch:
+            return done
+        now = timezone.now()
+        for response, prediction in zip(batch, model.predict([r.comment for r in batch]), strict=True):
+            response.themes, response.sentiment, response.analysed_at = (
+                list(prediction.themes),
+                int(prediction.sentiment),
+                now,
+            )
+        FeedbackResponse.objects.bulk_update(batch, ["themes", "sentiment", "analysed_at"])
+        for response in batch:
+            if response.sentiment == Sentiment.VERY_NEGATIVE and response.contact_consent:
+                close_the_loop(response=response)
+        done += len(batch)
+
+
 def close_the_loop(*, response: FeedbackResponse) -> Case | None:
     """A very negative answer whose author agreed to be contacted becomes a concern in triage — once."""
     if response.sentiment != Sentiment.VERY_NEGATIVE or not response.contact_consent:

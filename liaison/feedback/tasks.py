@@ -12,3 +12,10 @@ def analyse(pk: int) -> None:
     response = FeedbackResponse.objects.filter(pk=pk).first()
     if response is not None:
         response_analyse(response=response)
+
+
+@task()
+def analyse_pending() -> int:
+    from liaison.feedback.services import analyse_pending_responses
+
+    return analyse_pending_responses()
