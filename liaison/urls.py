@@ -29,6 +29,7 @@ urlpatterns = [
     path("feedback/imports/", include("liaison.feedback.import_urls")),
     path("", include("liaison.feedback.urls")),
     path("", include("liaison.improvement.urls")),
+    path("", include("liaison.hiring.urls")),
     path("audit/", include("liaison.audit.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
