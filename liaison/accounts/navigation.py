@@ -29,6 +29,7 @@ _ITEMS: list[tuple[str, str, tuple[str, ...] | None]] = [
     ("Improvements", "improvement:list", (Role.OFFICER, Role.MANAGER, Role.EXECUTIVE)),
     ("Information", "knowledge:staff-list", (Role.OFFICER, Role.MANAGER, Role.ADMIN)),
     ("Practice", "hiring:practice", (Role.OFFICER, Role.MANAGER)),
+    ("Hiring", "hiring:vacancies", (Role.MANAGER, Role.OFFICER)),
     ("Organisation", "org:site-list", (Role.OFFICER, Role.MANAGER, Role.ADMIN)),
     ("Audit trail", "audit:search", (Role.AUDITOR,)),
     ("Administration", "admin:index", (Role.ADMIN,)),

@@ -38,6 +38,9 @@ def _register() -> None:
     from liaison.investigations.api import router as investigations
 
     api.add_router("/investigations/", investigations)
+    from liaison.hiring.api import router as hiring
+
+    api.add_router("/hiring/", hiring)
 
 
 _register()

@@ -1,0 +1,110 @@
+"""Panels score blind: no one sees the others' scores before submitting their own; outsiders see nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import Cast
+from liaison.hiring import panels
+from liaison.hiring.data import load_questions
+from liaison.lib.errors import ApplicationError
+
+
+@pytest.fixture
+def interview(cast: Cast):  # type: ignore[no-untyped-def]
+    vacancy = panels.vacancy_create(
+        acting_user=cast.manager,
+        site=cast.rgh,
+        title="Patient relations officer",
+        time_budget_minutes=45,
+        retention_until=timezone.localdate() + timedelta(days=180),
+    )
+    candidate = panels.candidate_add(acting_user=cast.manager, vacancy=vacancy, full_name="Casey Candidate")
+    return panels.interview_schedule(
+        acting_user=cast.manager, candidate=candidate, when=timezone.now(), panel=[cast.officer, cast.investigator]
+    )
+
+
+def score_all(user, interview, value: int) -> None:  # type: ignore[no-untyped-def]
+    for key in interview.candidate.vacancy.question_keys:
+        panels.score_record(acting_user=user, interview=interview, question_key=key, score=value)
+
+
+def test_the_suggested_kit_fits_the_budget_and_covers_competencies(db: None) -> None:
+    keys = panels.kit_suggest(time_budget=45)
+    questions = {q.key: q for q in load_questions()}
+    assert sum(questions[k].minutes for k in keys) <= 45
+    assert any(questions[k].type == "motivation" for k in keys)
+    assert len({c for k in keys for c in questions[k].competencies}) >= 8
+
+
+def test_an_interviewer_cannot_see_others_scores_before_submitting(cast: Cast, interview, as_user) -> None:
+    score_all(cast.officer, interview, 2)
+    score_all(cast.investigator, interview, 5)
+    panels.scores_submit(acting_user=cast.investigator, interview=interview)
+    client = as_user(cast.officer)
+    api = json.loads(client.get(f"/api/v1/hiring/interviews/{interview.pk}/scores").content)
+    assert {row["interviewer"] for row in api} == {cast.officer.full_name}
+    page = client.get(reverse("hiring:interview", args=[interview.pk])).content.decode()
+    assert "Score sheet" not in page and cast.investigator.full_name + ": <strong>" not in page
+    panels.scores_submit(acting_user=cast.officer, interview=interview)
+    api = json.loads(client.get(f"/api/v1/hiring/interviews/{interview.pk}/scores").content)
+    assert {row["interviewer"] for row in api} == {cast.officer.full_name, cast.investigator.full_name}
+    page = client.get(reverse("hiring:interview", args=[interview.pk])).content.decode()
+    assert "Scores differ by 2 or more: discuss" in page
+
+
+def test_submitted_scores_are_final_and_the_kit_is_locked(cast: Cast, interview) -> None:
+    score_all(cast.officer, interview, 3)
+    panels.scores_submit(acting_user=cast.officer, interview=interview)
+    with pytest.raises(ApplicationError, match="submitted"):
+        panels.score_record(
+            acting_user=cast.officer,
+            interview=interview,
+            question_key=interview.candidate.vacancy.question_keys[0],
+            score=4,
+        )
+    with pytest.raises(ApplicationError, match="same questions"):
+        panels.kit_set(
+            acting_user=cast.manager, vacancy=interview.candidate.vacancy, question_keys=[load_questions()[0].key]
+        )
+
+
+def test_submitting_needs_every_question_scored(cast: Cast, interview) -> None:
+    panels.score_record(
+        acting_user=cast.officer,
+        interview=interview,
+        question_key=interview.candidate.vacancy.question_keys[0],
+        score=3,
+    )
+    with pytest.raises(ApplicationError, match="Score every question"):
+        panels.scores_submit(acting_user=cast.officer, interview=interview)
+
+
+@pytest.mark.parametrize("role", ["outsider", "auditor", "executive", "admin"])
+def test_outsiders_cannot_see_the_candidate_at_all(cast: Cast, interview, as_user, role: str) -> None:
+    client = as_user(getattr(cast, role))
+    vacancy = interview.candidate.vacancy
+    assert client.get(reverse("hiring:vacancy", args=[vacancy.pk])).status_code == 404
+    assert client.get(reverse("hiring:interview", args=[interview.pk])).status_code == 404
+    assert client.get(f"/api/v1/hiring/interviews/{interview.pk}/scores").status_code == 404
+    assert "Casey Candidate" not in client.get(reverse("hiring:vacancies")).content.decode()
+
+
+def test_the_hiring_manager_records_the_decision_with_reasons(cast: Cast, interview) -> None:
+    with pytest.raises(ApplicationError):
+        panels.candidate_decide(
+            acting_user=cast.officer, candidate=interview.candidate, decision="offer", reasons="Strong"
+        )
+    candidate = panels.candidate_decide(
+        acting_user=cast.manager,
+        candidate=interview.candidate,
+        decision="offer",
+        reasons="Strongest evidence on empathy and investigation",
+    )
+    assert candidate.decision == "offer" and candidate.decided_by == cast.manager
