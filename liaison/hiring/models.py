@@ -114,3 +114,41 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"Submission {self.interview_id}/{self.interviewer_id}"
+
+
+class Drill(models.Model):
+    """A training scenario from a closed case, de-identified, used only once a manager approves it."""
+
+    source_case = models.ForeignKey("cases.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    title = models.CharField(max_length=200)
+    scenario = models.TextField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DrillResponse(models.Model):
+    drill = models.ForeignKey(Drill, on_delete=models.CASCADE, related_name="responses")
+    trainee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drill_responses")
+    text = models.TextField()
+    feedback = models.JSONField(default=dict)
+    manager_comment = models.TextField(blank=True)
+    commented_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Response to {self.drill_id}"
