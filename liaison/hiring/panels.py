@@ -266,3 +266,21 @@ def score_sheet(*, user: User, interview: Interview) -> Sheet:
     names = competency_names()
     competencies = [(names.get(k, k), round(mean(v), 1), len(v)) for k, v in sorted(per_competency.items()) if v]
     return Sheet(rows=rows, competencies=competencies)
+
+
+def candidates_purge(*, today: date | None = None) -> int:
+    """Delete candidates (and their interviews and scores) whose vacancy's retention date has passed."""
+    today = today or timezone.localdate()
+    expired = Candidate.objects.filter(vacancy__retention_until__lt=today)
+    count = 0
+    for candidate in expired.select_related("vacancy"):
+        with transaction.atomic():
+            audit_record(
+                action="hiring.purge",
+                obj=candidate,
+                site=candidate.vacancy.site,
+                details={"vacancy": candidate.vacancy_id},
+            )
+            candidate.delete()
+            count += 1
+    return count

@@ -168,4 +168,8 @@ def reminders_sweep(*, now: datetime | None = None) -> SweepReport:
             to=[address],
             report=report,
         )
+    # Candidates' personal data goes once their vacancy's retention date has passed.
+    from liaison.hiring.panels import candidates_purge
+
+    candidates_purge(today=timezone.localdate(now))
     return report

@@ -108,3 +108,12 @@ def test_the_hiring_manager_records_the_decision_with_reasons(cast: Cast, interv
         reasons="Strongest evidence on empathy and investigation",
     )
     assert candidate.decision == "offer" and candidate.decided_by == cast.manager
+
+
+def test_candidates_are_deleted_after_the_retention_date(cast: Cast, interview) -> None:
+    from liaison.hiring.models import Candidate
+
+    vacancy = interview.candidate.vacancy
+    assert panels.candidates_purge(today=vacancy.retention_until) == 0
+    assert panels.candidates_purge(today=vacancy.retention_until + timedelta(days=1)) == 1
+    assert not Candidate.objects.exists()

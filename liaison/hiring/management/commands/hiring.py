@@ -2,6 +2,7 @@
 
 liaison hiring evaluate [--data FILE.csv] [--json] [--folds N]
 liaison hiring train
+liaison hiring purge     (delete candidates past their vacancy's retention date; run daily)
 """
 
 from __future__ import annotations
@@ -36,8 +37,14 @@ class Command(BaseCommand):
         evaluate_parser.add_argument("--json", action="store_true", help="Print the metrics as JSON.")
         evaluate_parser.add_argument("--folds", type=int, default=5, help="Cross-validation folds (default 5).")
         sub.add_parser("train", help="Rebuild star_model and competency_model from the labelled data files.")
+        sub.add_parser("purge", help="Delete candidates whose vacancy's retention date has passed.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["subcommand"] == "purge":
+            from liaison.hiring.panels import candidates_purge
+
+            self.stdout.write(f"Candidates deleted after their retention date: {candidates_purge()}.")
+            return
         try:
             if options["subcommand"] == "train":
                 for name, written in train().items():
