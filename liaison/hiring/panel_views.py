@@ -14,6 +14,7 @@ from liaison.hiring import panels
 from liaison.hiring.data import load_questions
 from liaison.hiring.models import Candidate, Decision, Score
 from liaison.lib.errors import ApplicationError
+from liaison.lib.pdf import render_pdf
 from liaison.org.models import Site
 
 
@@ -172,3 +173,34 @@ def candidate_or_404(user: User, pk: int) -> Candidate:
     candidate = get_object_or_404(Candidate, pk=pk)
     panels.get_vacancy_for_user(user=user, pk=candidate.vacancy_id)
     return candidate
+
+
+def kit_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printable kit: every question with its probes, rubric anchors and boxes for score and notes."""
+    user = _user(request)
+    vacancy = panels.get_vacancy_for_user(user=user, pk=pk)
+    questions = [q for key in vacancy.question_keys for q in load_questions() if q.key == key]
+    pdf = render_pdf(
+        "hiring/kit_pdf.html", {"vacancy": vacancy, "questions": questions, "interview": None, "sheet": None}
+    )
+    audit_record(action="hiring.print_kit", actor=user, obj=vacancy, site=vacancy.site)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="kit-{vacancy.pk}.pdf"'
+    return response
+
+
+def sheet_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The score sheet as the person printing it may see it (blind rules apply)."""
+    user = _user(request)
+    interview = panels.get_interview_for_user(user=user, pk=pk)
+    vacancy = interview.candidate.vacancy
+    if interview.panel.filter(pk=user.pk).exists() and not panels.has_submitted(user, interview):
+        raise Http404
+    sheet = panels.score_sheet(user=user, interview=interview)
+    pdf = render_pdf(
+        "hiring/kit_pdf.html", {"vacancy": vacancy, "questions": [], "interview": interview, "sheet": sheet}
+    )
+    audit_record(action="hiring.print_sheet", actor=user, obj=interview, site=vacancy.site)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="score-sheet-{interview.pk}.pdf"'
+    return response

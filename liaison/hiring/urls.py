@@ -15,4 +15,6 @@ urlpatterns = [
     path("hiring/", panel_views.vacancy_list, name="vacancies"),
     path("hiring/<int:pk>/", panel_views.vacancy_detail, name="vacancy"),
     path("hiring/interviews/<int:pk>/", panel_views.interview_detail, name="interview"),
+    path("hiring/<int:pk>/kit.pdf", panel_views.kit_pdf, name="kit-pdf"),
+    path("hiring/interviews/<int:pk>/sheet.pdf", panel_views.sheet_pdf, name="sheet-pdf"),
 ]

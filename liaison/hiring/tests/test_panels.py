@@ -117,3 +117,26 @@ def test_candidates_are_deleted_after_the_retention_date(cast: Cast, interview) 
     assert panels.candidates_purge(today=vacancy.retention_until) == 0
     assert panels.candidates_purge(today=vacancy.retention_until + timedelta(days=1)) == 1
     assert not Candidate.objects.exists()
+
+
+def test_the_kit_and_the_score_sheet_print(cast: Cast, interview, as_user) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from liaison.lib.pdf import pdf_available
+
+    if not pdf_available():
+        pytest.skip("WeasyPrint needs Pango")
+    kit = as_user(cast.manager).get(reverse("hiring:kit-pdf", args=[interview.candidate.vacancy.pk]))
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(kit.content)).pages)
+    first = load_questions()
+    assert "interview kit" in text and "Probes" in text and "Score: 1" in text
+    assert any(q.text[:30] in " ".join(text.split()) for q in first)
+    assert (
+        as_user(cast.officer).get(reverse("hiring:sheet-pdf", args=[interview.pk])).status_code == 404
+    )  # not yet submitted
+    score_all(cast.officer, interview, 4)
+    panels.scores_submit(acting_user=cast.officer, interview=interview)
+    sheet = as_user(cast.officer).get(reverse("hiring:sheet-pdf", args=[interview.pk]))
+    assert sheet["Content-Type"] == "application/pdf"
