@@ -1,0 +1,128 @@
+"""Measuring the feedback classifier: theme F1 (macro and micro over the labels), sentiment, and speed."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from liaison.feedback.analysis.data import LabelledData, read_labelled_csv
+from liaison.feedback.analysis.folds import stratified_folds
+from liaison.feedback.analysis.labels import SENTIMENTS, THEME_LABELS
+from liaison.feedback.analysis.model import FeedbackModel
+from liaison.feedback.analysis.train import TrainConfig, fit_data
+
+
+def _ratio(a: float, b: float) -> float:
+    # As scikit-learn's zero_division=0: a label never predicted and never present scores 0.
+    return float(a / b) if b else 0.0
+
+
+def theme_metrics(truth: npt.NDArray[np.int8], predicted: npt.NDArray[np.bool_], labels: list[str]) -> dict[str, Any]:
+    t = truth.astype(bool)
+    tp = (t & predicted).sum(axis=0)
+    fp = (~t & predicted).sum(axis=0)
+    fn = (t & ~predicted).sum(axis=0)
+    per_label = [
+        {
+            "label": label,
+            "precision": _ratio(tp[j], tp[j] + fp[j]),
+            "recall": _ratio(tp[j], tp[j] + fn[j]),
+            "f1": _ratio(2 * tp[j], 2 * tp[j] + fp[j] + fn[j]),
+            "support": int(t[:, j].sum()),
+        }
+        for j, label in enumerate(labels)
+    ]
+    return {
+        "theme_macro_f1": float(np.mean([row["f1"] for row in per_label])) if per_label else 0.0,
+        "theme_micro_f1": _ratio(2 * tp.sum(), 2 * tp.sum() + fp.sum() + fn.sum()),
+        "per_label": per_label,
+    }
+
+
+def sentiment_metrics(truth: npt.NDArray[np.int64], predicted: npt.NDArray[np.int64]) -> dict[str, Any]:
+    labelled = truth > 0
+    t, p = truth[labelled], predicted[labelled]
+    present = [c for c in SENTIMENTS if (t == c).any() or (p == c).any()]
+    f1 = [_ratio(2 * ((t == c) & (p == c)).sum(), (t == c).sum() + (p == c).sum()) for c in present]
+    return {
+        "sentiment_accuracy": _ratio((t == p).sum(), len(t)),
+        "sentiment_macro_f1": float(np.mean(f1)) if f1 else 0.0,
+        "sentiment_rows": int(labelled.sum()),
+    }
+
+
+def evaluate_data(model: FeedbackModel, data: LabelledData) -> dict[str, Any]:
+    started = time.perf_counter()
+    predictions = model.predict(data.texts)
+    seconds = time.perf_counter() - started
+    position = {label: j for j, label in enumerate(data.labels)}
+    predicted = np.zeros(data.themes.shape, dtype=bool)
+    for i, prediction in enumerate(predictions):
+        for theme in prediction.themes:
+            if theme in position:
+                predicted[i, position[theme]] = True
+    sentiments = np.array([p.sentiment for p in predictions], dtype=np.int64)
+    themes = theme_metrics(data.themes, predicted, data.labels)
+    return {
+        "theme_macro_f1": themes["theme_macro_f1"],
+        "theme_micro_f1": themes["theme_micro_f1"],
+        **sentiment_metrics(data.sentiments, sentiments),
+        "comments_per_second": len(data) / seconds if seconds > 0 else float("inf"),
+        "rows": len(data),
+        "per_label": themes["per_label"],
+    }
+
+
+def evaluate(model: FeedbackModel, csv_path: str | Path) -> dict[str, Any]:
+    """Score ``model`` on a labelled CSV in the shared layout (its texts, themes and sentiments)."""
+    return evaluate_data(model, read_labelled_csv(csv_path, model.labels))
+
+
+def cross_validate(
+    csv_path: str | Path,
+    folds: int = 5,
+    seed: int = 0,
+    *,
+    config: TrainConfig | None = None,
+    labels: list[str] | None = None,
+) -> dict[str, Any]:
+    """Train on all folds but one, score on that one, and average; folds balance themes and sentiments."""
+    data = read_labelled_csv(csv_path, labels or list(THEME_LABELS))
+    sentiment_columns = (data.sentiments[:, None] == np.array(SENTIMENTS)).astype(np.int8)
+    fold = stratified_folds(np.hstack([data.themes, sentiment_columns]), folds, seed=seed)
+    results = []
+    for f in range(folds):
+        train_rows, test_rows = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
+        started = time.perf_counter()
+        model = fit_data(data.subset(train_rows), config)
+        train_seconds = time.perf_counter() - started
+        result = evaluate_data(model, data.subset(test_rows))
+        result["train_seconds"] = train_seconds
+        results.append(result)
+    keys = [
+        "theme_macro_f1",
+        "theme_micro_f1",
+        "sentiment_accuracy",
+        "sentiment_macro_f1",
+        "comments_per_second",
+        "train_seconds",
+    ]
+    summary: dict[str, Any] = {key: float(np.mean([r[key] for r in results])) for key in keys}
+    summary.update({f"{key}_std": float(np.std([r[key] for r in results])) for key in keys[:4]})
+    summary["folds"] = folds
+    summary["seed"] = seed
+    summary["rows"] = len(data)
+    summary["per_fold"] = [{key: r[key] for key in keys} for r in results]
+    summary["per_label"] = [
+        {
+            "label": label,
+            **{m: float(np.mean([r["per_label"][j][m] for r in results])) for m in ("precision", "recall", "f1")},
+            "support": int(sum(r["per_label"][j]["support"] for r in results)),
+        }
+        for j, label in enumerate(data.labels)
+    ]
+    return summary

@@ -1,0 +1,182 @@
+"""The feedback classifier at prediction time: numpy only, weights in ``.npz`` + ``.json`` (never pickle).
+
+Themes: one linear scorer per label over TF-IDF features, turned into a probability by a per-label
+logistic calibration, and kept when the probability passes that label's threshold (tuned on held-out
+folds at training time). Sentiment: a multinomial linear model over the same features.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from liaison.feedback.analysis.labels import SENTIMENTS
+from liaison.feedback.analysis.text import Block, Vectoriser
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+FORMAT_VERSION = 1
+_ARRAYS = "model.npz"
+_CONFIG = "model.json"
+# Small batches keep the gathered weight rows in cache: about twice as fast as one big batch.
+_BATCH = 128
+
+Array = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    themes: list[str]
+    sentiment: int
+    theme_scores: dict[str, float] = field(repr=False)
+
+
+def _sigmoid(x: Array) -> Array:
+    return (1.0 / (1.0 + np.exp(-np.clip(x, -30.0, 30.0)))).astype(np.float32)
+
+
+def _pack_strings(strings: Sequence[str]) -> npt.NDArray[np.uint8]:
+    # A vocabulary as UTF-8 bytes joined by newlines: compact, and loadable with allow_pickle=False.
+    if any("\n" in s for s in strings):
+        raise ValueError("Vocabulary entries may not contain newlines.")
+    return np.frombuffer("\n".join(strings).encode("utf-8"), dtype=np.uint8)
+
+
+def _unpack_strings(packed: npt.NDArray[np.uint8]) -> list[str]:
+    text = packed.tobytes().decode("utf-8")
+    return text.split("\n") if text else []
+
+
+class FeedbackModel:
+    def __init__(
+        self,
+        *,
+        vectoriser: Vectoriser,
+        labels: Sequence[str],
+        theme_weights: Array,
+        theme_bias: Array,
+        calibration: Array,
+        thresholds: Array,
+        sentiment_weights: Array,
+        sentiment_bias: Array,
+        info: dict[str, Any] | None = None,
+    ) -> None:
+        k = len(labels)
+        width = vectoriser.width
+        if theme_weights.shape != (width, k) or theme_bias.shape != (k,):
+            raise ValueError("Theme weights do not match the vocabulary and labels.")
+        if calibration.shape != (k, 2) or thresholds.shape != (k,):
+            raise ValueError("Calibration or thresholds do not match the labels.")
+        if sentiment_weights.shape != (width, len(SENTIMENTS)) or sentiment_bias.shape != (len(SENTIMENTS),):
+            raise ValueError("Sentiment weights do not match the vocabulary.")
+        self.vectoriser = vectoriser
+        self.labels = list(labels)
+        self.theme_weights = theme_weights.astype(np.float32)
+        self.theme_bias = theme_bias.astype(np.float32)
+        self.calibration = calibration.astype(np.float32)
+        self.thresholds = thresholds.astype(np.float32)
+        self.sentiment_weights = sentiment_weights.astype(np.float32)
+        self.sentiment_bias = sentiment_bias.astype(np.float32)
+        self.info = dict(info or {})
+        # One gather serves both heads.
+        self._weights = np.hstack([self.theme_weights, self.sentiment_weights])
+        self._bias = np.concatenate([self.theme_bias, self.sentiment_bias])
+
+    # Prediction
+
+    def theme_probabilities(self, texts: Sequence[str]) -> Array:
+        raw = self._scores(texts, self.theme_weights, self.theme_bias)
+        return _sigmoid(raw * self.calibration[:, 0] + self.calibration[:, 1])
+
+    def sentiment_probabilities(self, texts: Sequence[str]) -> Array:
+        logits = self._scores(texts, self.sentiment_weights, self.sentiment_bias)
+        logits -= logits.max(axis=1, keepdims=True)
+        e = np.exp(logits)
+        return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+
+    def predict_arrays(self, texts: Sequence[str]) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64], Array]:
+        """Themes as a boolean matrix, sentiments (1..5) and theme probabilities, for a whole batch."""
+        n, k = len(texts), len(self.labels)
+        themes = np.zeros((n, k), dtype=bool)
+        sentiments = np.zeros(n, dtype=np.int64)
+        probabilities = np.zeros((n, k), dtype=np.float32)
+        for start in range(0, n, _BATCH):
+            batch = list(texts[start : start + _BATCH])
+            scores = self.vectoriser.transform(batch).dot(self._weights) + self._bias
+            p = _sigmoid(scores[:, :k] * self.calibration[:, 0] + self.calibration[:, 1])
+            logits = scores[:, k:]
+            probabilities[start : start + len(batch)] = p
+            themes[start : start + len(batch)] = p >= self.thresholds
+            sentiments[start : start + len(batch)] = np.asarray(SENTIMENTS)[logits.argmax(axis=1)]
+        return themes, sentiments, probabilities
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        themes, sentiments, probabilities = self.predict_arrays(texts)
+        labels = self.labels
+        scores = np.round(probabilities.astype(np.float64), 4).tolist()
+        chosen = themes.tolist()
+        return [
+            Prediction(
+                themes=[label for label, on in zip(labels, chosen[i], strict=True) if on],
+                sentiment=int(sentiments[i]),
+                theme_scores=dict(zip(labels, scores[i], strict=True)),
+            )
+            for i in range(len(texts))
+        ]
+
+    def _scores(self, texts: Sequence[str], weights: Array, bias: Array) -> Array:
+        return self.vectoriser.transform(list(texts)).dot(weights) + bias
+
+    # Storage
+
+    def save(self, path: str | Path) -> None:
+        directory = Path(path)
+        directory.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, Any] = {
+            "theme_weights": self.theme_weights,
+            "theme_bias": self.theme_bias,
+            "calibration": self.calibration,
+            "sentiment_weights": self.sentiment_weights,
+            "sentiment_bias": self.sentiment_bias,
+        }
+        for i, block in enumerate(self.vectoriser.blocks):
+            arrays[f"vocabulary_{i}"] = _pack_strings(block.vocabulary)
+            arrays[f"idf_{i}"] = block.idf
+        np.savez_compressed(directory / _ARRAYS, allow_pickle=False, **arrays)
+        config = {
+            "format": FORMAT_VERSION,
+            "labels": self.labels,
+            "thresholds": [float(t) for t in self.thresholds],
+            "sentiments": list(SENTIMENTS),
+            "features": [{"kind": b.kind, "size": len(b.vocabulary)} for b in self.vectoriser.blocks],
+            "info": self.info,
+        }
+        (directory / _CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> FeedbackModel:
+        directory = Path(path) if path is not None else WEIGHTS_DIR
+        config = json.loads((directory / _CONFIG).read_text(encoding="utf-8"))
+        if config.get("format") != FORMAT_VERSION:
+            raise ValueError(f"Unsupported model format {config.get('format')!r} in {directory}.")
+        with np.load(directory / _ARRAYS, allow_pickle=False) as arrays:
+            blocks = [
+                Block(spec["kind"], _unpack_strings(arrays[f"vocabulary_{i}"]), arrays[f"idf_{i}"])
+                for i, spec in enumerate(config["features"])
+            ]
+            return cls(
+                vectoriser=Vectoriser(blocks),
+                labels=config["labels"],
+                theme_weights=arrays["theme_weights"],
+                theme_bias=arrays["theme_bias"],
+                calibration=arrays["calibration"],
+                thresholds=np.asarray(config["thresholds"], dtype=np.float32),
+                sentiment_weights=arrays["sentiment_weights"],
+                sentiment_bias=arrays["sentiment_bias"],
+                info=config.get("info", {}),
+            )

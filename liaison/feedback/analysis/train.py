@@ -1,0 +1,228 @@
+"""Training the feedback classifier (scikit-learn is used here only; the result is plain arrays).
+
+Themes: ridge regression on ±1 targets, all 41 labels at once, over word and character TF-IDF.
+Out-of-fold scores from an inner cross-validation give, per label, a logistic calibration and a threshold
+that balances the label's own F1 against its share of the micro F1.
+Sentiment: multinomial logistic regression over the same features, on rows that have a sentiment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression, Ridge
+
+from liaison.feedback.analysis.data import LabelledData, read_labelled_csv
+from liaison.feedback.analysis.folds import stratified_folds
+from liaison.feedback.analysis.labels import SENTIMENTS, THEME_LABELS
+from liaison.feedback.analysis.model import FeedbackModel
+from liaison.feedback.analysis.text import SparseRows, Vectoriser, normalise
+
+# (text, theme names, sentiment 1..5 or None)
+Correction = tuple[str, Iterable[str], int | None]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    min_df: int = 2
+    ridge_alpha: float = 1.0
+    sentiment_c: float = 3.0
+    inner_folds: int = 5
+    # 0 tunes each threshold for that label's F1 alone (macro F1); 1 for the pooled, micro F1.
+    micro_weight: float = 0.5
+    seed: int = 0
+
+
+def _csr(rows: SparseRows) -> sp.csr_matrix:
+    return sp.csr_matrix((rows.data, rows.indices, rows.indptr), shape=(rows.rows, rows.width))
+
+
+def apply_corrections(data: LabelledData, corrections: Iterable[Correction]) -> tuple[LabelledData, dict[str, int]]:
+    """Officers' corrections win: a correction replaces every row with the same text, else it is added."""
+    position = {label: j for j, label in enumerate(data.labels)}
+    latest: dict[str, tuple[str, npt.NDArray[np.int8], int]] = {}
+    unknown = 0
+    for text, themes, sentiment in corrections:
+        text = (text or "").strip()
+        if not text:
+            continue
+        row = np.zeros(len(data.labels), dtype=np.int8)
+        for theme in themes:
+            if theme in position:
+                row[position[theme]] = 1
+            else:
+                unknown += 1
+        latest[normalise(text)] = (text, row, int(sentiment) if sentiment in SENTIMENTS else 0)
+    texts = list(data.texts)
+    themes_matrix = data.themes.copy()
+    sentiments = data.sentiments.copy()
+    replaced_rows = 0
+    used: set[str] = set()
+    for i, text in enumerate(texts):
+        key = normalise(text)
+        if key in latest:
+            _, row, sentiment = latest[key]
+            themes_matrix[i] = row
+            sentiments[i] = sentiment
+            replaced_rows += 1
+            used.add(key)
+    added = [value for key, value in latest.items() if key not in used]
+    if added:
+        texts += [text for text, _, _ in added]
+        themes_matrix = np.vstack([themes_matrix, np.array([row for _, row, _ in added], dtype=np.int8)])
+        sentiments = np.concatenate([sentiments, np.array([s for _, _, s in added], dtype=np.int64)])
+    stats = {
+        "corrections": len(latest),
+        "corrections_replacing_rows": len(used),
+        "rows_replaced": replaced_rows,
+        "corrections_added": len(added),
+        "unknown_theme_names": unknown,
+    }
+    return LabelledData(texts, themes_matrix, sentiments, data.labels), stats
+
+
+def _ridge_scores(x: sp.csr_matrix, targets: npt.NDArray[np.int8], alpha: float) -> Ridge:
+    return Ridge(alpha=alpha).fit(x, targets * 2.0 - 1.0)
+
+
+def _best_threshold(
+    y: npt.NDArray[np.int8], s: npt.NDArray[np.float64], f_star: float, pooled: float, k: int, w: float
+) -> float:
+    """The score cut that maximises (1-w)·F1/k + w·(micro gain)/pooled for one label.
+
+    Micro F1 rises when 2·TP·(1-F*) - F*·(FP+FN) rises (F* the current micro F1), so that is the label's
+    share of it; ``pooled`` (2TP+FP+FN over all labels) puts both terms on the macro/micro scale.
+    """
+    order = np.argsort(-s, kind="stable")
+    ys, ss = y[order].astype(np.float64), s[order]
+    positives = ys.sum()
+    tp = np.cumsum(ys)
+    taken = np.arange(1, len(ys) + 1)
+    fp, fn = taken - tp, positives - tp
+    f1 = 2 * tp / (taken + positives)
+    gain = 2 * tp * (1 - f_star) - f_star * (fp + fn)
+    objective = (1 - w) * f1 / k + w * gain / pooled
+    # Only cut between distinct scores.
+    distinct = np.append(ss[:-1] > ss[1:], True)
+    objective = np.where(distinct, objective, -np.inf)
+    none = w * (-f_star * positives) / pooled
+    i = int(np.argmax(objective))
+    if none >= objective[i]:
+        return float(ss[0] + 1.0)
+    return float((ss[i] + ss[i + 1]) / 2) if i + 1 < len(ss) else float(ss[i] - 1e-6)
+
+
+def tune_thresholds(
+    targets: npt.NDArray[np.int8], scores: npt.NDArray[np.float64], micro_weight: float
+) -> npt.NDArray[np.float64]:
+    k = targets.shape[1]
+    # First pass: each label for its own F1; that fixes the micro F1 the second pass weighs against.
+    first = np.array([_best_threshold(targets[:, j], scores[:, j], 0.0, 1.0, k, 0.0) for j in range(k)])
+    predicted = scores > first
+    truth = targets.astype(bool)
+    tp = (predicted & truth).sum()
+    pooled = float(2 * tp + (predicted & ~truth).sum() + (~predicted & truth).sum()) or 1.0
+    f_star = 2 * tp / pooled
+    return np.array([_best_threshold(targets[:, j], scores[:, j], f_star, pooled, k, micro_weight) for j in range(k)])
+
+
+def _calibrate(y: npt.NDArray[np.int8], s: npt.NDArray[np.float64]) -> tuple[float, float]:
+    """Platt scaling of out-of-fold scores into probabilities; slope kept positive so ranks survive."""
+    if y.min() == y.max():
+        return 1.0, 0.0
+    fit = LogisticRegression(C=100.0).fit(s.reshape(-1, 1), y)
+    slope = max(float(fit.coef_[0, 0]), 1e-3)
+    return slope, float(fit.intercept_[0])
+
+
+def fit_data(data: LabelledData, config: TrainConfig | None = None) -> FeedbackModel:
+    config = config or TrainConfig()
+    if len(data) == 0:
+        raise ValueError("No rows with text to train on.")
+    vectoriser = Vectoriser.fit(data.texts, min_df=config.min_df)
+    if vectoriser.width == 0:
+        raise ValueError(f"Too little text to learn from: no word appears in {config.min_df} comments.")
+    x = _csr(vectoriser.transform(data.texts))
+    targets = data.themes
+    k = targets.shape[1]
+
+    # Out-of-fold scores for calibration and thresholds.
+    folds = min(config.inner_folds, len(data))
+    fold = stratified_folds(targets, folds, seed=config.seed)
+    oof = np.zeros(targets.shape, dtype=np.float64)
+    for f in range(folds):
+        train, held = fold != f, fold == f
+        if held.any() and train.any():
+            oof[held] = _ridge_scores(x[train], targets[train], config.ridge_alpha).predict(x[held]).reshape(-1, k)
+    thresholds = tune_thresholds(targets, oof, config.micro_weight)
+    calibration = np.array([_calibrate(targets[:, j], oof[:, j]) for j in range(k)], dtype=np.float64)
+    probability_thresholds = 1.0 / (1.0 + np.exp(-(thresholds * calibration[:, 0] + calibration[:, 1])))
+
+    ridge = _ridge_scores(x, targets, config.ridge_alpha)
+    theme_weights = np.asarray(ridge.coef_, dtype=np.float32).reshape(k, -1).T
+    theme_bias = np.asarray(ridge.intercept_, dtype=np.float32).reshape(k)
+
+    sentiment_weights = np.zeros((x.shape[1], len(SENTIMENTS)), dtype=np.float32)
+    sentiment_bias = np.full(len(SENTIMENTS), -1e3, dtype=np.float32)
+    labelled = data.sentiments > 0
+    classes = sorted(set(data.sentiments[labelled].tolist()))
+    if len(classes) == 1:
+        sentiment_bias[SENTIMENTS.index(classes[0])] = 0.0
+    elif classes:
+        clf = LogisticRegression(C=config.sentiment_c, max_iter=1000).fit(x[labelled], data.sentiments[labelled])
+        for row, cls in enumerate(clf.classes_):
+            column = SENTIMENTS.index(int(cls))
+            sentiment_weights[:, column] = clf.coef_[row]
+            sentiment_bias[column] = clf.intercept_[row]
+    else:
+        sentiment_bias[:] = 0.0
+        sentiment_bias[SENTIMENTS.index(3)] = 1.0  # nothing to learn from: say "mixed"
+
+    return FeedbackModel(
+        vectoriser=vectoriser,
+        labels=data.labels,
+        theme_weights=theme_weights,
+        theme_bias=theme_bias,
+        calibration=calibration.astype(np.float32),
+        thresholds=probability_thresholds.astype(np.float32),
+        sentiment_weights=sentiment_weights,
+        sentiment_bias=sentiment_bias,
+        info={"config": asdict(config), "rows": len(data), "sentiment_rows": int(labelled.sum())},
+    )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def train(
+    csv_path: str | Path,
+    corrections: Iterable[Correction] = (),
+    *,
+    labels: Sequence[str] = THEME_LABELS,
+    config: TrainConfig | None = None,
+) -> FeedbackModel:
+    """Train on a labelled CSV in the shared layout, with officers' corrections taking precedence."""
+    started = time.perf_counter()
+    path = Path(csv_path)
+    data, stats = apply_corrections(read_labelled_csv(path, labels), corrections)
+    model = fit_data(data, config)
+    info: dict[str, Any] = {
+        "data": {"file": path.name, "sha256": _sha256(path)},
+        **stats,
+        "train_seconds": round(time.perf_counter() - started, 1),
+    }
+    model.info.update(info)
+    return model

@@ -1,0 +1,189 @@
+"""The feedback text model: shipped weights, predictions, storage, training with corrections, the command."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from liaison.feedback.analysis import FeedbackModel
+from liaison.feedback.analysis.data import SENTIMENT_COLUMN, TEXT_COLUMN
+from liaison.feedback.analysis.labels import THEME_LABELS
+from liaison.feedback.analysis.model import WEIGHTS_DIR
+from liaison.feedback.analysis.train import train
+
+SHARED_CSV = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "nhs_qdc_v6_labelled.csv"
+needs_shared_data = pytest.mark.skipif(
+    not SHARED_CSV.exists(), reason=f"needs the shared labelled NHS feedback at {SHARED_CSV} (absent here)"
+)
+
+GRATEFUL = "Thank you so much to everyone, the care I received was excellent and I am very grateful."
+WAITING = "I waited over five hours for the ambulance and nobody phoned to say how long it would be. Appalling."
+FOOD = "The food on the ward was cold and there was no choice for my diet."
+TIMELINESS = {"Timeliness of care", "Appointment arrangements", "Contacting services"}
+
+# The shared layout: identification columns, the text and its sentiment, then one column per theme.
+LEADING_COLUMNS = ["Comment ID", "Trust", "Respondent ID", "Date", "Service type 1", "Service type 2"]
+LEADING_COLUMNS += ["FFT categorical answer", "FFT question", TEXT_COLUMN, "Person identifiable info?"]
+LEADING_COLUMNS += [SENTIMENT_COLUMN]
+
+INVENTED_ROWS: list[tuple[str, int | None, list[str]]] = [
+    ("Staff were kind and caring, thank you.", 1, ["Staff manner & personal attributes"]),
+    ("Lovely friendly nurses, thank you all.", 1, ["Staff manner & personal attributes"]),
+    ("Everything was excellent, thank you.", 1, ["Positive experience & gratitude"]),
+    ("Excellent service, very grateful.", 1, ["Positive experience & gratitude"]),
+    ("Waited four hours for the ambulance.", 5, ["Timeliness of care"]),
+    ("The ambulance took hours to arrive.", 4, ["Timeliness of care"]),
+    ("Long wait for the transport home.", 4, ["Timeliness of care", "Transport to/ from services"]),
+    ("The food was cold and bland.", 4, ["Food & drink provision & facilities"]),
+    ("Nice food and drinks on the ward.", 2, ["Food & drink provision & facilities"]),
+    ("Could not get through on the phone.", 4, ["Contacting services"]),
+    ("Did not answer", None, ["Labelling not possible"]),
+    ("Did not answer", None, ["Labelling not possible"]),
+    ("", 3, ["Not assigned"]),  # no text: skipped
+]
+
+
+def write_csv(path: Path, rows: list[tuple[str, int | None, list[str]]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow([*LEADING_COLUMNS, *THEME_LABELS])
+        for n, (text, sentiment, themes) in enumerate(rows):
+            leading = [f"T {n} - Q1", "Test", f"T {n}", "01/01/2024", "Ward", "", "1", "FFT Why?", text, ""]
+            writer.writerow([*leading, sentiment or "", *("1" if label in themes else "" for label in THEME_LABELS)])
+    return path
+
+
+@pytest.fixture(scope="module")
+def shipped() -> FeedbackModel:
+    return FeedbackModel.load()
+
+
+def test_the_shipped_model_sees_gratitude_as_positive(shipped: FeedbackModel) -> None:
+    [prediction] = shipped.predict([GRATEFUL])
+    assert "Positive experience & gratitude" in prediction.themes
+    assert prediction.sentiment <= 2
+
+
+def test_the_shipped_model_sees_a_long_wait_as_a_negative_timeliness_complaint(shipped: FeedbackModel) -> None:
+    [prediction] = shipped.predict([WAITING])
+    assert TIMELINESS & set(prediction.themes)
+    assert prediction.sentiment >= 4
+
+
+def test_the_shipped_model_finds_food_and_unanswered_questions(shipped: FeedbackModel) -> None:
+    food, unanswered = shipped.predict([FOOD, "Did not answer"])
+    assert "Food & drink provision & facilities" in food.themes
+    assert food.sentiment >= 3
+    assert unanswered.themes == ["Labelling not possible"]
+
+
+def test_predictions_carry_a_probability_per_theme(shipped: FeedbackModel) -> None:
+    predictions = shipped.predict([GRATEFUL, "", "   "])
+    assert len(predictions) == 3
+    for prediction in predictions:
+        assert list(prediction.theme_scores) == list(THEME_LABELS)
+        assert all(0.0 <= p <= 1.0 for p in prediction.theme_scores.values())
+        assert 1 <= prediction.sentiment <= 5
+    assert shipped.predict([]) == []
+
+
+def test_save_and_load_give_identical_predictions(shipped: FeedbackModel, tmp_path: Path) -> None:
+    texts = [GRATEFUL, WAITING, FOOD, "Did not answer", "Parking was a nightmare!!", ""]
+    shipped.save(tmp_path)
+    assert shipped.predict(texts) == FeedbackModel.load(tmp_path).predict(texts)
+
+
+def test_the_weights_are_plain_arrays_and_json_not_pickle() -> None:
+    assert sorted(p.name for p in WEIGHTS_DIR.iterdir()) == ["model.json", "model.npz"]
+    assert sum(p.stat().st_size for p in WEIGHTS_DIR.iterdir()) < 15 * 1024 * 1024
+    config = json.loads((WEIGHTS_DIR / "model.json").read_text(encoding="utf-8"))
+    assert config["labels"] == list(THEME_LABELS)
+    assert len(config["thresholds"]) == len(THEME_LABELS)
+    with zipfile.ZipFile(WEIGHTS_DIR / "model.npz") as archive:
+        for name in archive.namelist():
+            assert name.endswith(".npy")
+            header = archive.read(name)[:256]
+            assert header.startswith(b"\x93NUMPY")
+            assert b"'descr': '|O'" not in header  # object arrays would need pickle
+    with np.load(WEIGHTS_DIR / "model.npz", allow_pickle=False) as arrays:
+        assert all(arrays[name].dtype != object for name in arrays.files)
+
+
+def test_training_lets_officers_corrections_win(tmp_path: Path) -> None:
+    data = write_csv(tmp_path / "invented.csv", INVENTED_ROWS)
+    corrections = [
+        ("Did not answer", ["Not assigned"], 3),  # replaces both rows with this text
+        ("The parking was impossible.", ["Service location"], 4),  # new example
+        ("A theme we do not use.", ["Not a real theme"], None),
+    ]
+    model = train(data, corrections)
+    assert model.info["rows"] == 14  # 12 with text, plus two new texts
+    assert model.info["rows_replaced"] == 2
+    assert model.info["corrections_added"] == 2
+    assert model.info["unknown_theme_names"] == 1
+    assert model.info["sentiment_rows"] == 13  # blank sentiments stay out of the sentiment head
+    [prediction] = model.predict(["Did not answer"])
+    assert prediction.themes != ["Labelling not possible"]
+
+
+def test_evaluate_prints_json_with_every_metric(tmp_path: Path) -> None:
+    data = write_csv(tmp_path / "small.csv", INVENTED_ROWS)
+    out = io.StringIO()
+    call_command("feedback", "evaluate", "--data", str(data), "--json", stdout=out)
+    result = json.loads(out.getvalue())
+    for key in ("theme_macro_f1", "theme_micro_f1", "sentiment_accuracy", "sentiment_macro_f1"):
+        assert 0.0 <= result[key] <= 1.0
+    assert result["comments_per_second"] > 0
+    assert result["rows"] == 12
+    assert "fit, not" in result["note"]
+    assert [row["label"] for row in result["per_label"]] == list(THEME_LABELS)
+    assert set(result["per_label"][0]) == {"label", "precision", "recall", "f1", "support"}
+
+
+@pytest.mark.django_db
+def test_the_train_command_writes_weights_with_corrections(tmp_path: Path) -> None:
+    data = write_csv(tmp_path / "small.csv", INVENTED_ROWS)
+    out = io.StringIO()
+    call_command(
+        "feedback", "train", "--data", str(data), "--out", str(tmp_path / "w"), "--with-corrections", stdout=out
+    )
+    assert sorted(p.name for p in (tmp_path / "w").iterdir()) == ["model.json", "model.npz"]
+    assert "Trained on 12 comments" in out.getvalue()
+    # No corrections in an empty database (or, before liaison.feedback.corrections exists, a skip message).
+    assert "Including 0 officers' corrections" in out.getvalue() or "skipped" in out.getvalue()
+
+
+@needs_shared_data
+def test_it_trains_and_evaluates_on_a_slice_of_the_shared_data(tmp_path: Path) -> None:
+    with SHARED_CSV.open(encoding="utf-8") as f:
+        lines = f.read().splitlines(keepends=True)
+    rows = list(csv.reader(io.StringIO("".join(lines))))
+    header, body = rows[0], rows[1:]
+    sample = tmp_path / "sample.csv"
+    with sample.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(body[::20])  # about 320 rows from both trusts
+    model = train(sample)
+    from liaison.feedback.analysis.evaluate import evaluate
+
+    result = evaluate(model, sample)
+    assert result["rows"] > 250
+    assert result["theme_micro_f1"] > 0.5  # its own training rows: a sanity check, not a quality measure
+
+
+@needs_shared_data
+def test_the_shipped_model_fits_the_shared_data_it_was_trained_on(shipped: FeedbackModel) -> None:
+    from liaison.feedback.analysis.evaluate import evaluate
+
+    result = evaluate(shipped, SHARED_CSV)
+    assert result["rows"] == 5922
+    assert result["theme_micro_f1"] > 0.85
+    assert result["sentiment_accuracy"] > 0.85
