@@ -50,14 +50,14 @@ def worklist(request: HttpRequest) -> HttpResponse:
     filters = selectors.WorklistFilters(
         view=cleaned.get("view") or default_view,
         case_type=cleaned.get("case_type") or "",
-        status=cleaned.get("status", "open") if form.is_bound else "open",
+        status=cleaned.get("status", "open") if "status" in data else "open",
         priority=cleaned.get("priority") or "",
         department=cleaned["department"].pk if cleaned.get("department") else None,
         due=cleaned.get("due") or "",
         q=cleaned.get("q") or "",
     )
-    if not form.is_bound:
-        form = case_forms.WorklistForm(initial={"view": filters.view, "status": "open"}, user=user)
+    if not form.is_bound or "status" not in data:
+        form = case_forms.WorklistForm(initial={**cleaned, "view": filters.view, "status": "open"}, user=user)
     page = Paginator(selectors.worklist(user=user, filters=filters), 25).get_page(data.get("page"))
     context = {
         "form": form,

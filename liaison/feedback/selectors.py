@@ -82,8 +82,9 @@ def dashboard(*, responses: QuerySet[FeedbackResponse], examples_per_theme: int 
         for theme in row_themes or []:
             themes[theme] += 1
             by_department[department or "Whole site"][theme] += 1
-            if comment and len(examples[theme]) < examples_per_theme:
-                examples[theme].append(comment[:280])
+            example = comment[:280]
+            if comment and len(examples[theme]) < examples_per_theme and example not in examples[theme]:
+                examples[theme].append(example)
     result.fft_total = sum(fft.values())
     if result.fft_total:
         result.fft_positive = 100 * (fft[1] + fft[2]) / result.fft_total
