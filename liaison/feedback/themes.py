@@ -1,46 +1,9 @@
-"""The default theme taxonomy: the 41 labels of the NHS England patient experience framework (v6) used
-for training and evaluation (see ../shared/data/README.md). A site may add its own themes by correction."""
+"""The default theme taxonomy for feedback: the NHS England framework labels the shipped model uses.
 
-THEME_LABELS: tuple[str, ...] = (
-    "Not assigned",
-    "Organisation & efficiency",
-    "Funding & use of financial resources",
-    "Staff manner & personal attributes",
-    "Number & deployment of staff",
-    "Staff responsiveness",
-    "Staff continuity",
-    "Competence & training",
-    "Unspecified communication",
-    "Staff listening, understanding & involving patients",
-    "Information directly from staff during care",
-    "Information provision & guidance",
-    "Being kept informed, clarity & consistency of information",
-    "Contacting services",
-    "Appointment arrangements",
-    "Appointment method",
-    "Timeliness of care",
-    "Pain management",
-    "Diagnosis & triage",
-    "Referals & continuity of care",
-    "Discharge",
-    "Care plans",
-    "Patient records",
-    "Cleanliness, tidiness & infection control",
-    "Provision of medical equipment",
-    "Service location",
-    "Transport to/ from services",
-    "Electronic entertainment",
-    "Mental Health Act",
-    "Equality, Diversity & Inclusion",
-    "Admission",
-    "Labelling not possible",
-    "Environment & Facilities",
-    "Supplying & understanding medication",
-    "Activities & access to fresh air",
-    "Food & drink provision & facilities",
-    "Sensory experience",
-    "Impact of treatment/ care",
-    "Interaction with family/ carers",
-    "Negative experience & dissatisfaction",
-    "Positive experience & gratitude",
-)
+One list, kept with the model (its order is the order of the weight columns); re-exported here for the
+forms and pages that offer themes.
+"""
+
+from liaison.feedback.analysis.labels import THEME_LABELS
+
+__all__ = ["THEME_LABELS"]
