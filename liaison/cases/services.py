@@ -148,6 +148,11 @@ def _save(
     case.version = version + 1
 
 
+def _lock(case: Case) -> Case:
+    """The case's row, locked until the transaction ends, so concurrent changes queue instead of racing."""
+    return Case.objects.select_for_update().select_related("site").get(pk=case.pk)
+
+
 def _next_reference(site: Site, year: int) -> str:
     sequence, _ = CaseSequence.objects.get_or_create(site=site, year=year)
     sequence = CaseSequence.objects.select_for_update().get(pk=sequence.pk)
@@ -335,7 +340,7 @@ def _transition(
     _require_worker(acting_user, case.site)
     allowed = set(allowed_from)
     with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("site").get(pk=case.pk)
+        locked = _lock(case)
         if locked.status not in allowed:
             raise ApplicationError(
                 f"A case that is {locked.get_status_display().lower()} cannot be moved to {Status(to).label.lower()}."
@@ -499,7 +504,7 @@ def case_assign(*, acting_user: User, case: Case, owner: User | None) -> Case:
     if owner is not None and not (owner.has_role(Role.OFFICER, Role.MANAGER) and case.site_id in owner.site_ids):
         raise ApplicationError(f"{owner} does not work on cases at {case.site}.")
     with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("site").get(pk=case.pk)
+        locked = _lock(case)
         before = locked.owner
         locked.owner = owner
         _save(locked, acting_user=acting_user, fields=["owner"])
@@ -521,7 +526,7 @@ def case_convert(*, acting_user: User, case: Case, new_type: str) -> Case:
     if new_type not in CaseType.values:
         raise ApplicationError("Unknown case type.")
     with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("site").get(pk=case.pk)
+        locked = _lock(case)
         before = locked.case_type
         locked.case_type = new_type
         _save(locked, acting_user=acting_user, fields=["case_type"])
@@ -551,7 +556,7 @@ def case_record_time_limit_decision(
     if not notes.strip():
         raise ApplicationError("Record the reasons for the decision.")
     with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("site").get(pk=case.pk)
+        locked = _lock(case)
         locked.time_limit_good_reason = good_reason
         locked.time_limit_fair_investigation_possible = fair_investigation_possible
         locked.time_limit_decision_notes = notes
@@ -586,7 +591,7 @@ def case_record_extension(*, acting_user: User, case: Case, until: date, agreeme
     if until <= timezone.localdate(case.received_at, case.site.zone):
         raise ApplicationError("The extended date must be after the date the case was received.")
     with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("site").get(pk=case.pk)
+        locked = _lock(case)
         before = locked.next_due_at
         # The agreed date is both the new response date and the new statutory limit (UK-8).
         locked.extension_agreed_until, locked.extension_agreement, locked.agreed_response_date = until, agreement, until
@@ -615,7 +620,7 @@ def case_record_interim_notice(*, acting_user: User, case: Case, sent_at: dateti
     if followup_within_days < 1:
         raise ApplicationError("State within how many days the written response will follow.")
     with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("site").get(pk=case.pk)
+        locked = _lock(case)
         locked.interim_notice_sent_at, locked.followup_within_days = sent_at, followup_within_days
         _save(locked, acting_user=acting_user)
         _timeline(
@@ -635,7 +640,7 @@ def case_set_phso_stage(*, acting_user: User, case: Case, stage: str) -> Case:
     if stage not in PhsoStage.values:
         raise ApplicationError("Choose early resolution or detailed investigation.")
     with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("site").get(pk=case.pk)
+        locked = _lock(case)
         before = locked.phso_stage
         locked.phso_stage = stage
         _save(locked, acting_user=acting_user, fields=["phso_stage"])
@@ -661,7 +666,7 @@ def case_resolve_informally(
     if not note.strip():
         raise ApplicationError("Record what was done or agreed.")
     with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("site").get(pk=case.pk)
+        locked = _lock(case)
         locked.informal_outcome, locked.flagged_for_review = outcome, flag_for_review
         _save(locked, acting_user=acting_user, fields=["informal_outcome", "flagged_for_review"])
     return case_close(acting_user=acting_user, case=Case.objects.get(pk=case.pk), note=note)
@@ -777,7 +782,7 @@ def case_set_restriction(
     if restricted and not reason:
         raise ApplicationError("Give the reason for restricting the case.")
     with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("site").get(pk=case.pk)
+        locked = _lock(case)
         locked.restricted, locked.restricted_reason = restricted, reason if restricted else ""
         _save(locked, acting_user=acting_user, fields=["restricted", "restricted_reason"])
         locked.restricted_to.set(people if restricted else [])
@@ -844,7 +849,7 @@ def case_record_findings(
             issue = issues[issue_id]
             issue.finding, issue.outcome = finding.strip(), issue_outcome
             issue.save(update_fields=["finding", "outcome"])
-        locked = Case.objects.select_for_update().select_related("site").get(pk=case.pk)
+        locked = _lock(case)
         locked.outcome, locked.how_considered, locked.learning = outcome, how_considered.strip(), learning.strip()
         locked.investigation_completed_on = completed_on or timezone.localdate(timezone.now(), locked.site.zone)
         _save(
