@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from liaison.accounts.models import Role, User
+from liaison.accounts.permissions import require_site_worker
 from liaison.audit.services import audit_record, model_changes
 from liaison.cases import rules
 from liaison.cases.models import (
@@ -92,8 +93,7 @@ _WRITTEN_ISSUE_FIELDS = (
 
 
 def _require_worker(user: User, site: Site) -> None:
-    if not (user.has_role(Role.OFFICER, Role.MANAGER) and site.pk in user.site_ids):
-        raise ApplicationError("You cannot work on cases at this site.")
+    require_site_worker(user, site.pk)
 
 
 def _timeline(case: Case, kind: str, summary: str, actor: User | None, **extra: Any) -> TimelineEvent:

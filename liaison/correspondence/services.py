@@ -11,6 +11,7 @@ from django.db.models import F, Max
 from django.utils import timezone, translation
 
 from liaison.accounts.models import Role, User
+from liaison.accounts.permissions import require_site_worker
 from liaison.audit.services import audit_record
 from liaison.cases import services as case_services
 from liaison.cases.models import Case, CaseType, Status, TimelineEvent, TimelineKind
@@ -98,8 +99,7 @@ def sanitise_template(body: str) -> str:
 
 
 def _require_worker(user: User, case: Case) -> None:
-    if not (user.has_role(Role.OFFICER, Role.MANAGER) and case.site_id in user.site_ids):
-        raise ApplicationError("You cannot work on cases at this site.")
+    require_site_worker(user, case.site_id)
 
 
 def _timeline(letter: Letter, summary: str, actor: User | None) -> None:

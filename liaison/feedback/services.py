@@ -10,7 +10,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from liaison.accounts.models import Role, User
+from liaison.accounts.models import User
+from liaison.accounts.permissions import require_site_worker
 from liaison.audit.services import audit_record
 from liaison.cases.models import Case, CaseType
 from liaison.cases.models import Channel as CaseChannel
@@ -31,8 +32,7 @@ LIKERT_CHOICES = ["Strongly agree", "Agree", "Neither agree nor disagree", "Disa
 
 
 def _require_staff(user: User, site: Site) -> None:
-    if not (user.has_role(Role.OFFICER, Role.MANAGER) and site.pk in user.site_ids):
-        raise ApplicationError("You cannot manage feedback at this site.")
+    require_site_worker(user, site.pk, what="manage feedback")
 
 
 def survey_create(

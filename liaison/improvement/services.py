@@ -6,7 +6,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from liaison.accounts.models import Role, User
+from liaison.accounts.models import User
+from liaison.accounts.permissions import require_site_worker
 from liaison.audit.services import audit_record
 from liaison.improvement.models import ActionStatus, ImprovementAction
 from liaison.lib.errors import ApplicationError
@@ -14,8 +15,7 @@ from liaison.org.models import Site
 
 
 def _require_staff(user: User, site: Site) -> None:
-    if not (user.has_role(Role.OFFICER, Role.MANAGER) and site.pk in user.site_ids):
-        raise ApplicationError("You cannot manage improvement actions at this site.")
+    require_site_worker(user, site.pk, what="manage improvement actions")
 
 
 def action_create(

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from liaison.accounts.models import Role, User
+from liaison.accounts.permissions import require_site_worker
 from liaison.audit.services import audit_record
 from liaison.cases.models import Case, TimelineEvent, TimelineKind
 from liaison.cases.selectors import calendar_for
@@ -24,8 +25,7 @@ from liaison.org.models import Department
 
 
 def _require_case_worker(user: User, case: Case) -> None:
-    if not (user.has_role(Role.OFFICER, Role.MANAGER) and case.site_id in user.site_ids):
-        raise ApplicationError("You cannot work on cases at this site.")
+    require_site_worker(user, case.site_id)
 
 
 def _require_investigator(user: User, request: InvestigationRequest) -> None:
