@@ -51,6 +51,7 @@ from liaison.org.models import Department, Site
 FIELDS: dict[str, str] = {
     "received_on": "Date received",
     "comment": "Comment",
+    "question": "Question the comment answers (e.g. FFT question)",
     "fft_score": "FFT score (1–6 or very good … don't know)",
     "likelihood": "Likelihood to recommend (0–10)",
     "department": "Department (code or name)",
@@ -63,6 +64,7 @@ _HEADING_GUESSES: dict[str, tuple[str, ...]] = {
     "external_id": ("comment id", "response id", "external id", "id", "reference", "ref"),
     "received_on": ("date", "received on", "date received", "received", "response date", "survey date"),
     "fft_score": ("fft categorical answer", "fft score", "fft rating", "fft", "score", "rating"),
+    "question": ("fft question", "question", "comment question", "prompt"),
     "comment": ("fft answer", "comment", "comments", "free text", "feedback", "text", "what could we do better"),
     "likelihood": ("likelihood", "likelihood to recommend", "recommend score", "nps", "nps score"),
     "department": ("department", "department code", "dept", "ward", "unit", "service"),
@@ -461,7 +463,7 @@ def file_sha256(path: Path) -> str:
 # -- Rows to responses ----------------------------------------------------------------------------------------
 
 # What varies from row to row, in this order; every other column of FeedbackResponse is the same for a batch.
-_ROW_FIELDS = ("department", "received_on", "fft_score", "likelihood", "comment")
+_ROW_FIELDS = ("department", "received_on", "fft_score", "likelihood", "comment", "comment_question")
 _Parsed = tuple[str, tuple[Any, ...]]  # (row_key, values of _ROW_FIELDS)
 
 
@@ -516,6 +518,7 @@ class _RowReader:
         except ValueError as exc:
             reasons.append(str(exc))
         comment = _text(self._cell(cells, "comment"))
+        question = " ".join(_text(self._cell(cells, "question")).split())[:500] if comment else ""
         if not comment and fft_score is None and not reasons:
             reasons.append("No comment and no FFT score")
         department = None
@@ -542,7 +545,7 @@ class _RowReader:
                 likelihood,
                 department.pk if department else None,
             )
-        return row_key, (department.pk if department else None, received_on, fft_score, likelihood, comment)
+        return row_key, (department.pk if department else None, received_on, fft_score, likelihood, comment, question)
 
 
 # -- Services -------------------------------------------------------------------------------------------------
@@ -888,6 +891,7 @@ EXPORT_HEADER = [
     "fft_score",
     "likelihood",
     "comment",
+    "comment_question",
     "sentiment",
     "themes",
 ]
@@ -909,6 +913,7 @@ def export_responses_csv(queryset: QuerySet[FeedbackResponse]) -> Iterator[str]:
                 r.fft_score if r.fft_score is not None else "",
                 r.likelihood if r.likelihood is not None else "",
                 r.comment,
+                r.comment_question,
                 r.get_sentiment_display() if r.sentiment else "",
                 "; ".join(r.themes or []),
             ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from liaison.feedback.analysis.text import Context
+
 
 class QuestionKind(models.TextChoices):
     FFT = "fft", "Friends and Family Test (very good … very poor, don't know)"
@@ -100,6 +102,9 @@ class FeedbackResponse(models.Model):
     likelihood = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0–10")
     answers = models.JSONField(default=dict, blank=True)
     comment = models.TextField(blank=True)
+    comment_question = models.CharField(
+        max_length=500, blank=True, help_text="The question the comment answers, as asked (e.g. “What was good?”)."
+    )
     contact_consent = models.BooleanField(default=False)
     contact_name = models.CharField(max_length=200, blank=True)
     contact_email = models.EmailField(blank=True)
@@ -135,6 +140,11 @@ class FeedbackResponse(models.Model):
 
     def __str__(self) -> str:
         return f"Feedback {self.pk} ({self.received_on})"
+
+    @property
+    def analysis_context(self) -> Context:
+        """What the text model reads beside the comment: its question and the FFT score."""
+        return Context(question=self.comment_question, fft_score=self.fft_score)
 
 
 class ImportStatus(models.TextChoices):

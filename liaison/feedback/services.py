@@ -92,7 +92,7 @@ def response_submit(
     if not survey.is_open:
         raise ApplicationError("This survey is closed.")
     fft = likelihood = None
-    comments: list[str] = []
+    comments: list[tuple[str, str]] = []  # (prompt, answer)
     stored: dict[str, Any] = {}
     for question in survey.questions.all():
         value: Any = answers.get(str(question.pk))
@@ -104,7 +104,7 @@ def response_submit(
         elif question.kind == QuestionKind.LIKELIHOOD and likelihood is None:
             likelihood = int(value)
         elif question.kind == QuestionKind.TEXT:
-            comments.append(str(value))
+            comments.append((question.text, str(value)))
     with transaction.atomic():
         response = FeedbackResponse.objects.create(
             site=survey.site,
@@ -115,7 +115,10 @@ def response_submit(
             fft_score=fft,
             likelihood=likelihood,
             answers=stored,
-            comment="\n\n".join(comments),
+            comment="\n\n".join(answer for _, answer in comments),
+            # One free-text answer: its question tells the text model how to read it ("Nothing." after
+            # "What was good?" is a complaint). Several answers joined: no single question applies.
+            comment_question=comments[0][0][:500] if len(comments) == 1 else "",
             contact_consent=consent,
             contact_name=name if consent else "",
             contact_email=email if consent else "",
@@ -144,7 +147,7 @@ def _enqueue_analysis(pk: int) -> None:
 def response_analyse(*, response: FeedbackResponse) -> FeedbackResponse:
     """Themes and sentiment from the shipped model; a very negative answer with consent opens a concern."""
     if response.corrected_at is None and response.comment.strip():
-        prediction = shipped_model().predict([response.comment])[0]
+        prediction = shipped_model().predict([response.comment], [response.analysis_context])[0]
         response.themes, response.sentiment = list(prediction.themes), int(prediction.sentiment)
         response.analysed_at = timezone.now()
         response.save(update_fields=["themes", "sentiment", "analysed_at"])
@@ -165,7 +168,8 @@ def analyse_pending_responses(*, batch_size: int = 2000) -> int:
         if not batch:
             return done
         now = timezone.now()
-        for response, prediction in zip(batch, model.predict([r.comment for r in batch]), strict=True):
+        predictions = model.predict([r.comment for r in batch], [r.analysis_context for r in batch])
+        for response, prediction in zip(batch, predictions, strict=True):
             response.themes, response.sentiment, response.analysed_at = (
                 list(prediction.themes),
                 int(prediction.sentiment),

@@ -57,7 +57,7 @@ def sentiment_metrics(truth: npt.NDArray[np.int64], predicted: npt.NDArray[np.in
 
 def evaluate_data(model: FeedbackModel, data: LabelledData) -> dict[str, Any]:
     started = time.perf_counter()
-    predictions = model.predict(data.texts)
+    predictions = model.predict(data.texts, data.contexts)
     seconds = time.perf_counter() - started
     position = {label: j for j, label in enumerate(data.labels)}
     predicted = np.zeros(data.themes.shape, dtype=bool)

@@ -1,5 +1,8 @@
 """The feedback classifier at prediction time: numpy only, weights in ``.npz`` + ``.json`` (never pickle).
 
+Each comment may come with its context (the question it answers and the FFT score); the model reads it where
+given and does without it where not.
+
 Themes: one linear scorer per label over TF-IDF features, turned into a probability by a per-label
 logistic calibration, and kept when the probability passes that label's threshold (tuned on held-out
 folds at training time). Sentiment: a multinomial linear model over the same features.
@@ -17,10 +20,10 @@ import numpy as np
 import numpy.typing as npt
 
 from liaison.feedback.analysis.labels import SENTIMENTS
-from liaison.feedback.analysis.text import Block, Vectoriser
+from liaison.feedback.analysis.text import Block, Context, Vectoriser
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: feature blocks carry a scale; context blocks
 _ARRAYS = "model.npz"
 _CONFIG = "model.json"
 # Small batches keep the gathered weight rows in cache: about twice as fast as one big batch.
@@ -89,25 +92,30 @@ class FeedbackModel:
 
     # Prediction
 
-    def theme_probabilities(self, texts: Sequence[str]) -> Array:
-        raw = self._scores(texts, self.theme_weights, self.theme_bias)
+    def theme_probabilities(self, texts: Sequence[str], contexts: Sequence[Context] | None = None) -> Array:
+        raw = self._scores(texts, contexts, self.theme_weights, self.theme_bias)
         return _sigmoid(raw * self.calibration[:, 0] + self.calibration[:, 1])
 
-    def sentiment_probabilities(self, texts: Sequence[str]) -> Array:
-        logits = self._scores(texts, self.sentiment_weights, self.sentiment_bias)
+    def sentiment_probabilities(self, texts: Sequence[str], contexts: Sequence[Context] | None = None) -> Array:
+        logits = self._scores(texts, contexts, self.sentiment_weights, self.sentiment_bias)
         logits -= logits.max(axis=1, keepdims=True)
         e = np.exp(logits)
         return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
 
-    def predict_arrays(self, texts: Sequence[str]) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64], Array]:
+    def predict_arrays(
+        self, texts: Sequence[str], contexts: Sequence[Context] | None = None
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64], Array]:
         """Themes as a boolean matrix, sentiments (1..5) and theme probabilities, for a whole batch."""
+        if contexts is not None and len(contexts) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(contexts)} contexts.")
         n, k = len(texts), len(self.labels)
         themes = np.zeros((n, k), dtype=bool)
         sentiments = np.zeros(n, dtype=np.int64)
         probabilities = np.zeros((n, k), dtype=np.float32)
         for start in range(0, n, _BATCH):
             batch = list(texts[start : start + _BATCH])
-            scores = self.vectoriser.transform(batch).dot(self._weights) + self._bias
+            batch_contexts = None if contexts is None else list(contexts[start : start + _BATCH])
+            scores = self.vectoriser.transform(batch, batch_contexts).dot(self._weights) + self._bias
             p = _sigmoid(scores[:, :k] * self.calibration[:, 0] + self.calibration[:, 1])
             logits = scores[:, k:]
             probabilities[start : start + len(batch)] = p
@@ -115,8 +123,9 @@ class FeedbackModel:
             sentiments[start : start + len(batch)] = np.asarray(SENTIMENTS)[logits.argmax(axis=1)]
         return themes, sentiments, probabilities
 
-    def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        themes, sentiments, probabilities = self.predict_arrays(texts)
+    def predict(self, texts: Sequence[str], contexts: Sequence[Context] | None = None) -> list[Prediction]:
+        """One prediction per text; ``contexts`` (one per text) adds each answer's question and FFT score."""
+        themes, sentiments, probabilities = self.predict_arrays(texts, contexts)
         labels = self.labels
         scores = np.round(probabilities.astype(np.float64), 4).tolist()
         chosen = themes.tolist()
@@ -129,8 +138,8 @@ class FeedbackModel:
             for i in range(len(texts))
         ]
 
-    def _scores(self, texts: Sequence[str], weights: Array, bias: Array) -> Array:
-        return self.vectoriser.transform(list(texts)).dot(weights) + bias
+    def _scores(self, texts: Sequence[str], contexts: Sequence[Context] | None, weights: Array, bias: Array) -> Array:
+        return self.vectoriser.transform(list(texts), None if contexts is None else list(contexts)).dot(weights) + bias
 
     # Storage
 
@@ -153,7 +162,7 @@ class FeedbackModel:
             "labels": self.labels,
             "thresholds": [float(t) for t in self.thresholds],
             "sentiments": list(SENTIMENTS),
-            "features": [{"kind": b.kind, "size": len(b.vocabulary)} for b in self.vectoriser.blocks],
+            "features": [{"kind": b.kind, "size": len(b.vocabulary), "scale": b.scale} for b in self.vectoriser.blocks],
             "info": self.info,
         }
         (directory / _CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -166,7 +175,7 @@ class FeedbackModel:
             raise ValueError(f"Unsupported model format {config.get('format')!r} in {directory}.")
         with np.load(directory / _ARRAYS, allow_pickle=False) as arrays:
             blocks = [
-                Block(spec["kind"], _unpack_strings(arrays[f"vocabulary_{i}"]), arrays[f"idf_{i}"])
+                Block(spec["kind"], _unpack_strings(arrays[f"vocabulary_{i}"]), arrays[f"idf_{i}"], spec["scale"])
                 for i, spec in enumerate(config["features"])
             ]
             return cls(

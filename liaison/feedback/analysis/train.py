@@ -1,6 +1,7 @@
 """Training the feedback classifier (scikit-learn is used here only; the result is plain arrays).
 
-Themes: ridge regression on ±1 targets, all 41 labels at once, over word and character TF-IDF.
+Themes: ridge regression on ±1 targets, all 41 labels at once, over word and character TF-IDF and the
+answer's context (question kind and FFT score).
 Out-of-fold scores from an inner cross-validation give, per label, a logistic calibration and a threshold
 that balances the label's own F1 against its share of the micro F1.
 Sentiment: multinomial logistic regression over the same features, on rows that have a sentiment.
@@ -24,10 +25,10 @@ from liaison.feedback.analysis.data import LabelledData, read_labelled_csv
 from liaison.feedback.analysis.folds import stratified_folds
 from liaison.feedback.analysis.labels import SENTIMENTS, THEME_LABELS
 from liaison.feedback.analysis.model import FeedbackModel
-from liaison.feedback.analysis.text import SparseRows, Vectoriser, normalise
+from liaison.feedback.analysis.text import NO_CONTEXT, Context, SparseRows, Vectoriser, normalise, question_kind
 
-# (text, theme names, sentiment 1..5 or None)
-Correction = tuple[str, Iterable[str], int | None]
+# (text, theme names, sentiment 1..5 or None[, context]): what an officer said the answer is about.
+Correction = tuple[str, Iterable[str], int | None] | tuple[str, Iterable[str], int | None, Context]
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,17 @@ def _csr(rows: SparseRows) -> sp.csr_matrix:
 
 
 def apply_corrections(data: LabelledData, corrections: Iterable[Correction]) -> tuple[LabelledData, dict[str, int]]:
-    """Officers' corrections win: a correction replaces every row with the same text, else it is added."""
+    """Officers' corrections win: a correction replaces every row with the same text, else it is added.
+
+    A correction made on an answer to a known kind of question replaces only rows answering that kind of
+    question ("Nothing." under "What was good?" is not "Nothing." under "What could we do better?").
+    """
     position = {label: j for j, label in enumerate(data.labels)}
-    latest: dict[str, tuple[str, npt.NDArray[np.int8], int]] = {}
+    latest: dict[tuple[str, str], tuple[str, npt.NDArray[np.int8], int, Context]] = {}
     unknown = 0
-    for text, themes, sentiment in corrections:
+    for correction in corrections:
+        text, themes, sentiment = correction[0], correction[1], correction[2]
+        context = correction[3] if len(correction) > 3 else NO_CONTEXT
         text = (text or "").strip()
         if not text:
             continue
@@ -60,25 +67,30 @@ def apply_corrections(data: LabelledData, corrections: Iterable[Correction]) -> 
                 row[position[theme]] = 1
             else:
                 unknown += 1
-        latest[normalise(text)] = (text, row, int(sentiment) if sentiment in SENTIMENTS else 0)
+        key = (normalise(text), question_kind(context.question))
+        latest[key] = (text, row, int(sentiment) if sentiment in SENTIMENTS else 0, context)
     texts = list(data.texts)
+    contexts = list(data.contexts)
     themes_matrix = data.themes.copy()
     sentiments = data.sentiments.copy()
     replaced_rows = 0
-    used: set[str] = set()
+    used: set[tuple[str, str]] = set()
     for i, text in enumerate(texts):
-        key = normalise(text)
-        if key in latest:
-            _, row, sentiment = latest[key]
-            themes_matrix[i] = row
-            sentiments[i] = sentiment
-            replaced_rows += 1
-            used.add(key)
+        normalised = normalise(text)
+        for key in ((normalised, question_kind(contexts[i].question)), (normalised, "")):
+            if key in latest:
+                _, row, sentiment, _ = latest[key]
+                themes_matrix[i] = row
+                sentiments[i] = sentiment
+                replaced_rows += 1
+                used.add(key)
+                break
     added = [value for key, value in latest.items() if key not in used]
     if added:
-        texts += [text for text, _, _ in added]
-        themes_matrix = np.vstack([themes_matrix, np.array([row for _, row, _ in added], dtype=np.int8)])
-        sentiments = np.concatenate([sentiments, np.array([s for _, _, s in added], dtype=np.int64)])
+        texts += [text for text, _, _, _ in added]
+        contexts += [context for _, _, _, context in added]
+        themes_matrix = np.vstack([themes_matrix, np.array([row for _, row, _, _ in added], dtype=np.int8)])
+        sentiments = np.concatenate([sentiments, np.array([s for _, _, s, _ in added], dtype=np.int64)])
     stats = {
         "corrections": len(latest),
         "corrections_replacing_rows": len(used),
@@ -86,7 +98,7 @@ def apply_corrections(data: LabelledData, corrections: Iterable[Correction]) -> 
         "corrections_added": len(added),
         "unknown_theme_names": unknown,
     }
-    return LabelledData(texts, themes_matrix, sentiments, data.labels), stats
+    return LabelledData(texts, themes_matrix, sentiments, data.labels, contexts), stats
 
 
 def _ridge_scores(x: sp.csr_matrix, targets: npt.NDArray[np.int8], alpha: float) -> Ridge:
@@ -147,10 +159,10 @@ def fit_data(data: LabelledData, config: TrainConfig | None = None) -> FeedbackM
     config = config or TrainConfig()
     if len(data) == 0:
         raise ValueError("No rows with text to train on.")
-    vectoriser = Vectoriser.fit(data.texts, min_df=config.min_df)
+    vectoriser = Vectoriser.fit(data.texts, data.contexts, min_df=config.min_df)
     if vectoriser.width == 0:
         raise ValueError(f"Too little text to learn from: no word appears in {config.min_df} comments.")
-    x = _csr(vectoriser.transform(data.texts))
+    x = _csr(vectoriser.transform(data.texts, data.contexts))
     targets = data.themes
     k = targets.shape[1]
 

@@ -16,6 +16,7 @@ from liaison.feedback.analysis import FeedbackModel
 from liaison.feedback.analysis.data import SENTIMENT_COLUMN, TEXT_COLUMN
 from liaison.feedback.analysis.labels import THEME_LABELS
 from liaison.feedback.analysis.model import WEIGHTS_DIR
+from liaison.feedback.analysis.text import Context, question_kind
 from liaison.feedback.analysis.train import train
 
 SHARED_CSV = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "nhs_qdc_v6_labelled.csv"
@@ -50,12 +51,12 @@ INVENTED_ROWS: list[tuple[str, int | None, list[str]]] = [
 ]
 
 
-def write_csv(path: Path, rows: list[tuple[str, int | None, list[str]]]) -> Path:
+def write_csv(path: Path, rows: list[tuple[str, int | None, list[str]]], question: str = "FFT Why?") -> Path:
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow([*LEADING_COLUMNS, *THEME_LABELS])
         for n, (text, sentiment, themes) in enumerate(rows):
-            leading = [f"T {n} - Q1", "Test", f"T {n}", "01/01/2024", "Ward", "", "1", "FFT Why?", text, ""]
+            leading = [f"T {n} - Q1", "Test", f"T {n}", "01/01/2024", "Ward", "", "1", question, text, ""]
             writer.writerow([*leading, sentiment or "", *("1" if label in themes else "" for label in THEME_LABELS)])
     return path
 
@@ -82,6 +83,53 @@ def test_the_shipped_model_finds_food_and_unanswered_questions(shipped: Feedback
     assert "Food & drink provision & facilities" in food.themes
     assert food.sentiment >= 3
     assert unanswered.themes == ["Labelling not possible"]
+
+
+def test_the_question_answered_decides_what_nothing_means(shipped: FeedbackModel) -> None:
+    after_good, after_better, alone = shipped.predict(
+        ["Nothing.", "Nothing.", "Nothing."],
+        [Context("What was good?", fft_score=5), Context("What could we do better?", fft_score=1), Context()],
+    )
+    assert after_good.sentiment >= 4
+    assert "Negative experience & dissatisfaction" in after_good.themes
+    assert after_better.sentiment <= 2
+    assert "Positive experience & gratitude" in after_better.themes
+    assert 1 <= alone.sentiment <= 5  # without a question the model still answers
+
+
+def test_the_fft_score_moves_the_sentiment_of_a_neutral_comment(shipped: FeedbackModel) -> None:
+    text = "The ambulance arrived late"
+    very_good, very_poor = shipped.predict([text, text], [Context("FFT Why?", 1), Context("FFT Why?", 5)])
+    assert very_good.sentiment < very_poor.sentiment
+    assert "Timeliness of care" in very_good.themes and "Timeliness of care" in very_poor.themes
+
+
+def test_a_context_per_text_is_required_when_contexts_are_given(shipped: FeedbackModel) -> None:
+    with pytest.raises(ValueError, match="2 texts but 1 contexts"):
+        shipped.predict([GRATEFUL, WAITING], [Context()])
+
+
+@pytest.mark.parametrize(
+    ("prompt", "kind"),
+    [
+        ("What was good?", "good"),
+        ("What could we do better?", "better"),
+        ("How could we improve?", "better"),
+        ("Is there anything we could have done differently?", "better"),
+        ("FFT Why?", "why"),
+        ("Please tell us the main reason for your answer", "why"),
+        (
+            "Please describe any things about the 111 service that you were particularly satisfied and/or "
+            "dissatisfied with",
+            "both",
+        ),
+        ("Any other comments", "other"),
+        ("", ""),
+        ("   ", ""),
+    ],
+)
+def test_questions_are_sorted_into_the_kinds_the_model_knows(prompt: str, kind: str) -> None:
+    assert question_kind(prompt) == kind
 
 
 def test_predictions_carry_a_probability_per_theme(shipped: FeedbackModel) -> None:
@@ -131,6 +179,18 @@ def test_training_lets_officers_corrections_win(tmp_path: Path) -> None:
     assert model.info["sentiment_rows"] == 13  # blank sentiments stay out of the sentiment head
     [prediction] = model.predict(["Did not answer"])
     assert prediction.themes != ["Labelling not possible"]
+
+
+def test_a_correction_made_under_one_kind_of_question_leaves_other_answers_alone(tmp_path: Path) -> None:
+    rows = [("Nothing", 1, ["Positive experience & gratitude"])] * 3 + INVENTED_ROWS
+    data = write_csv(tmp_path / "nothing.csv", rows, question="What could we do better?")
+    under_good = ("Nothing", ["Negative experience & dissatisfaction"], 5, Context("What was good?", 5))
+    under_better = ("nothing", ["Not assigned"], 3, Context("How could we improve?"))
+    model = train(data, [under_good])
+    assert model.info["rows_replaced"] == 0  # the file's "Nothing" rows answer "What could we do better?"
+    assert model.info["corrections_added"] == 1
+    model = train(data, [under_better])
+    assert model.info["rows_replaced"] == 3
 
 
 def test_evaluate_prints_json_with_every_metric(tmp_path: Path) -> None:

@@ -61,6 +61,7 @@ def test_a_survey_answered_anonymously_is_stored_with_site_department_and_scores
         "web",
     )
     assert stored.comment == "Nobody told me why I waited."
+    assert stored.comment_question == "Tell us more"  # the text model reads the answer with its question
     assert (stored.contact_consent, stored.contact_name, stored.contact_email) == (False, "", "")
 
 

@@ -106,6 +106,7 @@ def test_the_mapping_of_an_nhs_fft_export_is_guessed_from_its_headings() -> None
         "received_on": "Date",
         "fft_score": "FFT categorical answer",
         "comment": "FFT answer",
+        "question": "FFT question",
     }
 
 
@@ -341,6 +342,9 @@ def test_the_real_nhs_fft_export_imports_with_its_mapping_guessed(cast: Cast) ->
     assert kinds == {"FFT score ", "Date "}
     assert job.rejections.filter(reason__contains="looks like month/day/year").count() > 100
     assert job.rows_added == 6334 - job.rows_rejected > 5700
+    # Each comment keeps the question it answered, for the text model and for the reader.
+    questions = set(FeedbackResponse.objects.exclude(comment="").values_list("comment_question", flat=True))
+    assert {"What was good?", "What could we do better?", "FFT Why?"} <= questions
 
 
 # -- Export -----------------------------------------------------------------------------------------------------
