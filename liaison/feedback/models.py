@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 
-from liaison.feedback.analysis.text import Context
+if TYPE_CHECKING:
+    from liaison.feedback.analysis.text import Context
 
 
 class QuestionKind(models.TextChoices):
@@ -144,6 +147,8 @@ class FeedbackResponse(models.Model):
     @property
     def analysis_context(self) -> Context:
         """What the text model reads beside the comment: its question and the FFT score."""
+        from liaison.feedback.analysis.text import Context  # numpy: only where the model runs, not at start-up
+
         return Context(question=self.comment_question, fft_score=self.fft_score)
 
 

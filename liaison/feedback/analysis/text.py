@@ -9,6 +9,7 @@ the comment answers and the FFT score given with it — alone and joined to each
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -42,6 +43,7 @@ class Context:
 NO_CONTEXT = Context()
 
 
+@functools.lru_cache(maxsize=512)  # a file has a handful of prompts, asked once per row and block
 def question_kind(prompt: str) -> str:
     """ "good", "better", "why", "other" for a prompt that is none of these, or "" when there is no prompt."""
     prompt = normalise(prompt)
