@@ -5,7 +5,9 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from liaison.accounts.models import Role, User
+from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, users_with
+from liaison.cases import rules
 from liaison.cases.models import (
     Case,
     CaseType,
@@ -14,6 +16,7 @@ from liaison.cases.models import (
     ExternalBody,
     HcatCategory,
     InformalOutcome,
+    Issue,
     Outcome,
     PhsoStage,
     Priority,
@@ -128,7 +131,9 @@ class CaseDetailsForm(forms.Form):
 
 
 class IntakeForm(CaseDetailsForm):
-    site = forms.ModelChoiceField(queryset=Site.objects.none(), empty_label=None)
+    site = forms.ModelChoiceField(
+        queryset=Site.objects.none(), empty_label=None, widget=forms.Select(attrs={"autofocus": True})
+    )
     case_type = forms.ChoiceField(choices=CaseType.choices, initial=CaseType.COMPLAINT, label="Type")
     channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.PHONE)
     received_at = forms.DateTimeField(
@@ -170,6 +175,11 @@ class IntakeForm(CaseDetailsForm):
         self.fields["issue_department"].queryset = departments  # type: ignore[attr-defined]
         self.fields["issue_department"].label_from_instance = lambda d: f"{d.name} — {d.site.code}"  # type: ignore[attr-defined]
 
+    def full_clean(self) -> None:
+        super().full_clean()
+        if self.errors:  # the page's error summary takes the focus instead (intake.html)
+            self.fields["site"].widget.attrs.pop("autofocus", None)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         department = data.get("issue_department")
@@ -196,11 +206,12 @@ class CaseEditForm(CaseDetailsForm):
 
 
 class WorklistForm(forms.Form):
+    """The worklist's filters: GET parameters without patient identifiers (the search words are posted)."""
+
+    FILTERS = ("view", "case_type", "status", "priority", "department", "due")
+
     view = forms.ChoiceField(
         choices=[("mine", "My cases"), ("unassigned", "Unassigned"), ("site", "All at my sites")], required=False
-    )
-    q = forms.CharField(
-        required=False, max_length=100, label="Search", help_text="Reference, patient name, MRN or words in the account"
     )
     case_type = forms.ChoiceField(choices=[("", "Any type"), *CaseType.choices], required=False, label="Type")
     status = forms.ChoiceField(choices=[("open", "Open"), ("", "Any status"), *Status.choices], required=False)
@@ -264,9 +275,7 @@ class AssignForm(forms.Form):
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = (  # type: ignore[attr-defined]
-            User.objects.filter(is_active=True, sites=case.site, role_grants__role__in=[Role.OFFICER, Role.MANAGER])
-            .distinct()
-            .order_by("full_name")
+            users_with(Cap.CASE_OWN, case.site).order_by("full_name")
         )
 
 
@@ -279,6 +288,17 @@ class ReferForm(forms.Form):
     referred_on = forms.DateField(widget=_date_input())
     reference = forms.CharField(required=False, max_length=100, label="Their reference")
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bodies = rules.referral_bodies(case)
+        self.fields["body"].choices = [(v, label) for v, label in ExternalBody.choices if v in bodies]  # type: ignore[attr-defined]
+
+    def clean_referred_on(self) -> Any:
+        day = self.cleaned_data["referred_on"]
+        if day and day > timezone.localdate():
+            raise forms.ValidationError("The referral date cannot be in the future.")
+        return day
 
 
 class TimeLimitForm(forms.Form):
@@ -329,9 +349,7 @@ class RestrictForm(forms.Form):
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["users"].queryset = (  # type: ignore[attr-defined]
-            User.objects.filter(is_active=True, sites=case.site, role_grants__role__in=[Role.OFFICER, Role.MANAGER])
-            .distinct()
-            .order_by("full_name")
+            users_with(Cap.CASE_OWN, case.site).order_by("full_name")
         )
 
 
@@ -386,8 +404,20 @@ class IssueForm(forms.Form):
     stage_of_care = forms.ChoiceField(choices=StageOfCare.choices)
     department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False)
     staff_group = forms.ChoiceField(choices=[("", "Not known"), *StaffGroup.choices], required=False)
-    summary = forms.CharField(max_length=300)
+    summary = forms.CharField(max_length=300, label="The issue in a line")
 
-    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case: Case, issue: Issue | None = None, **kwargs: Any) -> None:
+        if issue is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "category": issue.category,
+                    "severity": issue.severity,
+                    "stage_of_care": issue.stage_of_care,
+                    "department": issue.department_id,
+                    "staff_group": issue.staff_group,
+                    "summary": issue.summary,
+                },
+            )
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = Department.objects.filter(site=case.site, is_active=True)  # type: ignore[attr-defined]

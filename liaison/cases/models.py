@@ -57,6 +57,8 @@ PRIORITY_RANK = {Priority.EXTREME: 0, Priority.HIGH: 1, Priority.MODERATE: 2, Pr
 class ConsentMethod(models.TextChoices):
     VERBAL = "verbal", "Verbal, recorded by staff"
     WRITTEN = "written", "Written and signed"
+    # A tick on the public form is the person's own statement: nobody has checked who ticked it.
+    WEB_STATEMENT = "web_statement", "Stated on the web form, not verified"
     POWER_OF_ATTORNEY = "power_of_attorney", "Lasting power of attorney"
     PARENTAL_RESPONSIBILITY = "parental_responsibility", "Parental responsibility"
     NOT_YET = "not_yet", "Not yet given"
@@ -226,6 +228,15 @@ class Case(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
+    def consent_needs_verifying(self) -> bool:
+        """A representative whose authority nobody has checked yet: share no patient information with them."""
+        return not self.complainant_is_patient and self.consent_method in (
+            "",
+            ConsentMethod.NOT_YET,
+            ConsentMethod.WEB_STATEMENT,
+        )
+
+    @property
     def complainant_display(self) -> str:
         if self.complainant_is_patient:
             return self.patient_name or "The patient"
@@ -271,7 +282,8 @@ class StageOfCare(models.TextChoices):
 
 class Issue(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="issues")
-    category = models.CharField("HCAT category", max_length=30, choices=HcatCategory.choices)
+    # Blank while the issue waits to be coded (logged in a line at intake, without a category yet).
+    category = models.CharField("HCAT category", max_length=30, choices=HcatCategory.choices, blank=True)
     severity = models.PositiveSmallIntegerField(
         choices=[(1, "1 — low"), (2, "2 — medium"), (3, "3 — high")], default=1, help_text="HCAT severity"
     )
@@ -296,7 +308,7 @@ class Issue(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_category_display()}: {self.summary}"
+        return f"{self.get_category_display() or 'Not coded yet'}: {self.summary}"
 
 
 class PromisedAction(models.Model):

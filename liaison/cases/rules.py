@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from liaison.cases.models import OPEN_STATUSES, PRIORITY_RANK, Case, Priority
+from liaison.cases.models import OPEN_STATUSES, PRIORITY_RANK, Case, CaseType, ExternalBody, Priority
 from liaison.policies.base import CaseFacts, Classification, Clock, TimeLimitCheck
 from liaison.policies.registry import get_pack
 
@@ -105,3 +105,80 @@ def running_clocks(case: Case) -> list[Clock]:
 def next_due(case: Case) -> tuple[datetime | None, str]:
     running = running_clocks(case)
     return (running[0].due, running[0].name) if running else (None, "")
+
+
+# -- Which actions still apply: the case page offers only these, and the services refuse the rest. ----------
+
+_REFERRAL_BODIES = {
+    "us_cms": (ExternalBody.QIO, ExternalBody.STATE_AGENCY),
+}
+_UK_REFERRAL_BODIES = (ExternalBody.OMBUDSMAN, ExternalBody.REGULATOR)
+
+
+def referral_bodies(case: Case) -> tuple[str, ...]:
+    """The bodies a site's rules send complaints on to: the QIO and State agency in the US, else the ombudsman."""
+    return _REFERRAL_BODIES.get(case.site.policy_pack, _UK_REFERRAL_BODIES)
+
+
+def extension_applies(case: Case) -> bool:
+    """UK-8: an agreed longer response period, for an open case not yet answered; the US rules have none."""
+    return case.site.policy_pack != "us_cms" and case.is_open and case.responded_at is None
+
+
+def interim_notice_applies(case: Case) -> bool:
+    """US-14: one interim notice for an open grievance that has not been answered yet."""
+    return (
+        case.case_type == CaseType.GRIEVANCE
+        and case.is_open
+        and case.interim_notice_sent_at is None
+        and case.responded_at is None
+    )
+
+
+@dataclass(frozen=True)
+class ClockState:
+    clock: Clock
+    running: bool
+    state: str  # "running", "met", "missed" or "stopped"
+    note: str  # "met on 3 March 2026", "missed by 2 days", "stopped: the case was withdrawn on 4 March 2026"
+
+
+def _long(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _met_by(case: Case, clock: Clock) -> datetime | None:
+    if clock.key == "acknowledge":
+        return case.acknowledged_at
+    if clock.key == "interim_notice":
+        return case.interim_notice_sent_at or case.responded_at
+    return case.responded_at
+
+
+def clock_states(case: Case) -> list[ClockState]:
+    """Each clock with what became of it: still running, met on a date, missed by some days, or stopped."""
+    zone = case.site.zone
+    running = {c.key for c in running_clocks(case)}
+    states = []
+    for clock in clocks(case):
+        if clock.key in running:
+            states.append(ClockState(clock, True, "running", ""))
+            continue
+        met_at = _met_by(case, clock)
+        if met_at is not None:
+            day = met_at.astimezone(zone).date()
+            if met_at <= clock.due:
+                states.append(ClockState(clock, False, "met", f"met on {_long(day)}"))
+            else:
+                late = (day - clock.due.astimezone(zone).date()).days
+                states.append(ClockState(clock, False, "missed", f"missed by {late} day{'s' if late != 1 else ''}"))
+            continue
+        ended = case.closed_at
+        why = {
+            "withdrawn": "the complainant withdrew",
+            "referred": "the case was referred externally",
+            "closed": "the case was merged into another" if case.merged_into_id else "the case was closed",
+        }.get(case.status, "the case is no longer open")
+        when = f" on {_long(ended.astimezone(zone).date())}" if ended else ""
+        states.append(ClockState(clock, False, "stopped", f"stopped: {why}{when}"))
+    return states

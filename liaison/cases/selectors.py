@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -105,13 +106,20 @@ def worklist(*, user: User, filters: WorklistFilters) -> QuerySet[Case]:
         cases = cases.filter(next_due_at__gte=now)
     if filters.q:
         cases = search(cases, filters.q, identity=can_see_identity(user))
-    return cases.select_related("site", "owner").order_by("priority_rank", "next_due_at", "received_at")
+    # Within a priority: overdue and due cases first, cases without a deadline last, on both databases.
+    return cases.select_related("site", "owner").order_by(
+        "priority_rank", F("next_due_at").asc(nulls_last=True), "received_at", "pk"
+    )
+
+
+_REFERENCE_PIECE = re.compile(r"[A-Za-z]{0,4}-?\d[\d-]{2,}|[A-Za-z]{2,4}-\d{4}-?\d*")
 
 
 def search(cases: QuerySet[Case], query: str, *, identity: bool) -> QuerySet[Case]:
     """By reference, patient name or MRN, and the case's text (PostgreSQL full-text; a LIKE search on SQLite)."""
     query = query.strip()
-    by_reference = Q(reference__iexact=query)
+    # A reference or a piece of one ("00060", "RGH-2026-0006") matches anywhere in the reference.
+    by_reference = Q(reference__icontains=query) if _REFERENCE_PIECE.fullmatch(query) else Q(reference__iexact=query)
     if not identity:
         return cases.filter(by_reference)
     by_person = Q(patient_name__icontains=query) | Q(patient_mrn__iexact=query) | Q(complainant_name__icontains=query)

@@ -4,7 +4,8 @@ recomputes the next deadline, in one transaction."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -14,8 +15,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from liaison.accounts.models import Role, User
-from liaison.accounts.permissions import require_site_worker
+from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, can, require_site_worker
 from liaison.audit.services import audit_record, model_changes
 from liaison.cases import rules
 from liaison.cases.models import (
@@ -25,6 +26,7 @@ from liaison.cases.models import (
     CaseLink,
     CaseSequence,
     CaseType,
+    ExternalBody,
     ExternalReferral,
     Issue,
     PhsoStage,
@@ -117,40 +119,103 @@ def _apply_derived(case: Case) -> None:
     case.next_due_at, case.next_due_name = rules.next_due(case)
 
 
-def _save(
-    case: Case, *, acting_user: User, expected_version: int | None = None, fields: list[str] | None = None
-) -> None:
-    """Save with optimistic locking: the row is written only if nobody saved it since ``expected_version``."""
+def _conflict(case_pk: int, current: int | None) -> EditConflict:
+    last = TimelineEvent.objects.filter(case_id=case_pk).select_related("actor").order_by("-occurred_at", "-pk").first()
+    who = f" by {last.actor} at {timezone.localtime(last.occurred_at):%H:%M}" if last and last.actor else ""
+    return EditConflict(
+        f"This case was changed{who} after you opened it, so your changes were not saved and theirs were kept. "
+        "Reload the case to see the latest version, then make your change again.",
+        extra={"current_version": current},
+    )
+
+
+_DERIVED = ("priority", "priority_rank", "case_type", "next_due_at", "next_due_name")
+
+
+def _save(case: Case, *, expected_version: int | None = None, fields: Iterable[str] | None = None) -> None:
+    """Save with optimistic locking: the row is written only if nobody saved it since ``expected_version``.
+
+    ``fields`` may name fields (``owner``) or their columns (``owner_id``); the derived fields always follow.
+    """
     _apply_derived(case)
     version = case.version if expected_version is None else expected_version
-    values = {
-        f.attname: getattr(case, f.attname) for f in case._meta.concrete_fields if f.attname not in ("id", "version")
-    }
+    concrete = [f for f in case._meta.concrete_fields if f.attname not in ("id", "version")]
     if fields is not None:
-        derived = ["priority", "priority_rank", "case_type", "next_due_at", "next_due_name", "updated_at"]
-        values = {k: v for k, v in values.items() if k in {*fields, *derived}}
+        wanted = {getattr(case._meta.get_field(name), "attname", name) for name in (*fields, *_DERIVED)}
+        concrete = [f for f in concrete if f.attname in wanted]
+    values = {f.attname: getattr(case, f.attname) for f in concrete}
     values["updated_at"] = timezone.now()
     updated = Case.objects.filter(pk=case.pk, version=version).update(**values, version=F("version") + 1)
     if not updated:
-        current = Case.objects.filter(pk=case.pk).values_list("version", flat=True).first()
-        last = (
-            TimelineEvent.objects.filter(case_id=case.pk)
-            .select_related("actor")
-            .order_by("-occurred_at", "-pk")
-            .first()
-        )
-        who = f" by {last.actor} at {timezone.localtime(last.occurred_at):%H:%M}" if last and last.actor else ""
-        raise EditConflict(
-            f"This case was changed{who} after you opened it, so your changes were not saved and theirs were kept. "
-            "Reload the case to see the latest version, then make your change again.",
-            extra={"current_version": current},
-        )
+        raise _conflict(case.pk, Case.objects.filter(pk=case.pk).values_list("version", flat=True).first())
     case.version = version + 1
+    case.updated_at = values["updated_at"]
 
 
 def _lock(case: Case) -> Case:
     """The case's row, locked until the transaction ends, so concurrent changes queue instead of racing."""
     return Case.objects.select_for_update().select_related("site").get(pk=case.pk)
+
+
+@dataclass
+class Change:
+    """What one action did to a case, for its timeline entry and its audit row.
+
+    ``summary`` empty: no timeline entry (the action wrote its own). ``also`` adds entries to other cases.
+    """
+
+    summary: str
+    kind: str = TimelineKind.STATUS
+    body: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+    duration_minutes: int | None = None
+    also: list[tuple[Case, str, str]] = field(default_factory=list)  # (case, kind, summary)
+    event: TimelineEvent | None = None
+
+
+def _snapshot(case: Case) -> dict[str, Any]:
+    return {f.attname: getattr(case, f.attname) for f in case._meta.concrete_fields}
+
+
+def change_case(
+    case: Case,
+    *,
+    acting_user: User,
+    action: str,
+    apply: Callable[[Case], Change],
+    expected_version: int | None = None,
+) -> Change:
+    """The one way to change a case: lock its row, check and apply, save with the version check, write the
+    timeline entry and the audit row — all in one transaction, or nothing at all.
+
+    ``apply`` receives the locked row, checks its preconditions on it (raising ApplicationError leaves
+    everything as it was), changes it and says what it did. The caller's ``case`` is refreshed afterwards.
+    """
+    _require_worker(acting_user, case.site)
+    with transaction.atomic():
+        locked = _lock(case)
+        if expected_version is not None and locked.version != expected_version:
+            raise _conflict(locked.pk, locked.version)
+        before = _snapshot(locked)
+        change = apply(locked)
+        after = _snapshot(locked)
+        _save(locked, fields=[name for name, value in after.items() if before[name] != value])
+        if change.summary:
+            change.event = _timeline(
+                locked,
+                change.kind,
+                change.summary,
+                acting_user,
+                body=change.body,
+                data=change.data,
+                duration_minutes=change.duration_minutes,
+            )
+        for other, kind, summary in change.also:
+            _timeline(other, kind, summary, acting_user)
+        audit_record(action=f"case.{action}", actor=acting_user, obj=locked, site=locked.site, details=change.details)
+    case.refresh_from_db()
+    return change
 
 
 def _next_reference(site: Site, year: int) -> str:
@@ -302,29 +367,36 @@ def case_update(*, acting_user: User, case: Case, expected_version: int, **field
     bad = set(fields) - set(EDITABLE_FIELDS)
     if bad:
         raise ApplicationError(f"These fields cannot be edited here: {', '.join(sorted(bad))}.")
-    with transaction.atomic():
-        before = {name: getattr(case, name) for name in fields}
+
+    def apply(locked: Case) -> Change:
+        old_type = locked.case_type
+        before = {name: _plain(getattr(locked, name)) for name in fields}
         for name, value in fields.items():
-            setattr(case, name, value)
-        _validate(case)
-        old_type = case.case_type
-        _save(case, acting_user=acting_user, expected_version=expected_version, fields=list(fields))
-        changes = model_changes(
-            {k: _plain(v) for k, v in before.items()}, {k: _plain(getattr(case, k)) for k in fields}
+            setattr(locked, name, value)
+        _validate(locked)
+        _apply_derived(locked)
+        changes = model_changes(before, {k: _plain(getattr(locked, k)) for k in fields})
+        also: list[tuple[Case, str, str]] = []
+        if locked.case_type != old_type:
+            also.append((locked, TimelineKind.STATUS, "Classified as a grievance by the site's rules"))
+        # Field names only: the trail must not copy patient details into a second place.
+        return Change(
+            f"Details edited: {', '.join(sorted(changes))}" if changes else "",
+            kind=TimelineKind.EDIT,
+            details={"fields": sorted(changes)},
+            also=also,
         )
-        if changes:
-            _timeline(case, TimelineKind.EDIT, f"Details edited: {', '.join(sorted(changes))}", acting_user)
-            # Field names only: the trail must not copy patient details into a second place.
-            audit_record(
-                action="case.update", actor=acting_user, obj=case, site=case.site, details={"fields": sorted(changes)}
-            )
-        if case.case_type != old_type:
-            _timeline(case, TimelineKind.STATUS, "Classified as a grievance by the site's rules", acting_user)
+
+    change_case(case, acting_user=acting_user, action="update", apply=apply, expected_version=expected_version)
     return case
 
 
 def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def _status_label(case: Case) -> str:
+    return case.get_status_display().lower()
 
 
 def _transition(
@@ -336,25 +408,24 @@ def _transition(
     summary: str,
     extra_fields: dict[str, Any] | None = None,
     body: str = "",
+    check: Callable[[Case], None] | None = None,
 ) -> Case:
-    _require_worker(acting_user, case.site)
     allowed = set(allowed_from)
-    with transaction.atomic():
-        locked = _lock(case)
+
+    def apply(locked: Case) -> Change:
         if locked.status not in allowed:
             raise ApplicationError(
-                f"A case that is {locked.get_status_display().lower()} cannot be moved to {Status(to).label.lower()}."
+                f"A case that is {_status_label(locked)} cannot be moved to {Status(to).label.lower()}."
             )
+        if check is not None:
+            check(locked)
         before = locked.status
         locked.status = to
         for name, value in (extra_fields or {}).items():
             setattr(locked, name, value)
-        _save(locked, acting_user=acting_user)
-        _timeline(locked, TimelineKind.STATUS, summary, acting_user, body=body, data={"from": before, "to": to})
-        audit_record(
-            action=f"case.{to}", actor=acting_user, obj=locked, site=locked.site, details={"status": [before, to]}
-        )
-    case.refresh_from_db()
+        return Change(summary, body=body, data={"from": before, "to": to}, details={"status": [before, to]})
+
+    change_case(case, acting_user=acting_user, action=to, apply=apply)
     return case
 
 
@@ -385,13 +456,13 @@ def case_acknowledge(*, acting_user: User, case: Case, when: datetime | None = N
 
 def case_start_investigation(*, acting_user: User, case: Case) -> Case:
     _require_worker(acting_user, case.site)
-    _require_time_limit_decision(case)
     return _transition(
         case,
         acting_user=acting_user,
         to=Status.UNDER_INVESTIGATION,
         allowed_from=[Status.NEW, Status.ACKNOWLEDGED],
         summary="Investigation started",
+        check=_require_time_limit_decision,
     )
 
 
@@ -412,10 +483,13 @@ def case_record_response(
     """The written response was sent. For a grievance it is the written notice of decision (US-15)."""
     _require_worker(acting_user, case.site)
     sent_at = sent_at or timezone.now()
-    if case.case_type == CaseType.GRIEVANCE and not written_notice:
-        raise ApplicationError(
-            "A grievance is answered by a written notice of the decision (US-15): record that it was sent."
-        )
+
+    def check(locked: Case) -> None:
+        if locked.case_type == CaseType.GRIEVANCE and not written_notice:
+            raise ApplicationError(
+                "A grievance is answered by a written notice of the decision (US-15): record that it was sent."
+            )
+
     extra: dict[str, Any] = {"responded_at": sent_at}
     if written_notice:
         extra["written_notice_sent_at"] = sent_at
@@ -426,19 +500,22 @@ def case_record_response(
         allowed_from=[Status.ACKNOWLEDGED, Status.UNDER_INVESTIGATION, Status.RESPONSE_DRAFTED],
         summary="Written notice of the decision sent" if written_notice else "Response sent",
         extra_fields=extra,
+        check=check,
     )
 
 
-def case_close(*, acting_user: User, case: Case, note: str = "") -> Case:
-    _require_worker(acting_user, case.site)
-    formal = case.case_type in (CaseType.COMPLAINT, CaseType.GRIEVANCE)
+def _check_closable(case: Case) -> None:
     if case.case_type == CaseType.GRIEVANCE and case.written_notice_sent_at is None:
         raise ApplicationError(
             "A grievance cannot close until the written notice of the decision is recorded as sent (US-15)."
         )
-    if formal and case.responded_at is None:
+    if case.case_type in (CaseType.COMPLAINT, CaseType.GRIEVANCE) and case.responded_at is None:
         raise ApplicationError("A complaint cannot close before its written response is recorded as sent.")
     _require_time_limit_decision(case)
+
+
+def case_close(*, acting_user: User, case: Case, note: str = "") -> Case:
+    _require_worker(acting_user, case.site)
     return _transition(
         case,
         acting_user=acting_user,
@@ -447,6 +524,7 @@ def case_close(*, acting_user: User, case: Case, note: str = "") -> Case:
         summary="Closed",
         body=note,
         extra_fields={"closed_at": timezone.now()},
+        check=_check_closable,
     )
 
 
@@ -484,39 +562,43 @@ def case_refer_externally(
     *, acting_user: User, case: Case, body: str, referred_on: date, reference: str = "", notes: str = ""
 ) -> Case:
     _require_worker(acting_user, case.site)
-    with transaction.atomic():
+    allowed_bodies = rules.referral_bodies(case)
+    if body not in allowed_bodies:
+        raise ApplicationError("Choose a body that this site's rules refer complaints to.")
+    label = ExternalBody(body).label
+    summary = f"Referred to {label} on {referred_on:%d %b %Y}" + (f" (ref. {reference})" if reference else "")
+
+    def create_referral(locked: Case) -> None:
         ExternalReferral.objects.create(
-            case=case, body=body, referred_on=referred_on, reference=reference, notes=notes, created_by=acting_user
+            case=locked, body=body, referred_on=referred_on, reference=reference, notes=notes, created_by=acting_user
         )
-        label = dict(ExternalReferral._meta.get_field("body").choices or [])[body]
-        return _transition(
-            case,
-            acting_user=acting_user,
-            to=Status.REFERRED,
-            allowed_from=[*OPEN_STATUSES, Status.CLOSED],
-            summary=f"Referred to {label} on {referred_on:%d %b %Y}" + (f" (ref. {reference})" if reference else ""),
-            body=notes,
-        )
+
+    return _transition(
+        case,
+        acting_user=acting_user,
+        to=Status.REFERRED,
+        allowed_from=[*OPEN_STATUSES, Status.CLOSED],
+        summary=summary,
+        body=notes,
+        check=create_referral,
+    )
 
 
 def case_assign(*, acting_user: User, case: Case, owner: User | None) -> Case:
     _require_worker(acting_user, case.site)
-    if owner is not None and not (owner.has_role(Role.OFFICER, Role.MANAGER) and case.site_id in owner.site_ids):
+    if owner is not None and not can(owner, Cap.CASE_OWN, case.site_id):
         raise ApplicationError(f"{owner} does not work on cases at {case.site}.")
-    with transaction.atomic():
-        locked = _lock(case)
-        before = locked.owner
+
+    def apply(locked: Case) -> Change:
+        before = locked.owner_id
         locked.owner = owner
-        _save(locked, acting_user=acting_user, fields=["owner"])
-        _timeline(locked, TimelineKind.ASSIGNMENT, f"Assigned to {owner}" if owner else "Unassigned", acting_user)
-        audit_record(
-            action="case.assign",
-            actor=acting_user,
-            obj=locked,
-            site=locked.site,
-            details={"owner": [before.pk if before else None, owner.pk if owner else None]},
+        return Change(
+            f"Assigned to {owner}" if owner else "Unassigned",
+            kind=TimelineKind.ASSIGNMENT,
+            details={"owner": [before, owner.pk if owner else None]},
         )
-    case.refresh_from_db()
+
+    change_case(case, acting_user=acting_user, action="assign", apply=apply)
     return case
 
 
@@ -525,26 +607,22 @@ def case_convert(*, acting_user: User, case: Case, new_type: str) -> Case:
     _require_worker(acting_user, case.site)
     if new_type not in CaseType.values:
         raise ApplicationError("Unknown case type.")
-    with transaction.atomic():
-        locked = _lock(case)
+
+    def apply(locked: Case) -> Change:
+        if not locked.is_open:
+            raise ApplicationError("Reopen the case before changing its type.")
         before = locked.case_type
+        if before == new_type:
+            raise ApplicationError(f"The case is already a {CaseType(new_type).label.lower()}.")
         locked.case_type = new_type
-        _save(locked, acting_user=acting_user, fields=["case_type"])
-        _timeline(
-            locked,
-            TimelineKind.STATUS,
+        _apply_derived(locked)
+        return Change(
             f"Converted from {CaseType(before).label.lower()} to {locked.get_case_type_display().lower()}; "
             "received date kept",
-            acting_user,
-        )
-        audit_record(
-            action="case.convert",
-            actor=acting_user,
-            obj=locked,
-            site=locked.site,
             details={"type": [before, locked.case_type]},
         )
-    case.refresh_from_db()
+
+    change_case(case, acting_user=acting_user, action="convert", apply=apply)
     return case
 
 
@@ -555,31 +633,25 @@ def case_record_time_limit_decision(
     _require_worker(acting_user, case.site)
     if not notes.strip():
         raise ApplicationError("Record the reasons for the decision.")
-    with transaction.atomic():
-        locked = _lock(case)
+
+    def apply(locked: Case) -> Change:
+        if not rules.time_limit(locked).out_of_time:
+            raise ApplicationError("This case was raised within the time limit; there is nothing to decide.")
         locked.time_limit_good_reason = good_reason
         locked.time_limit_fair_investigation_possible = fair_investigation_possible
         locked.time_limit_decision_notes = notes
         locked.time_limit_decided_at = timezone.now()
         proceeds = good_reason and fair_investigation_possible
-        _save(locked, acting_user=acting_user)
-        _timeline(
-            locked,
-            TimelineKind.CLOCK,
+        return Change(
             "Time limit waived: the complaint proceeds"
             if proceeds
             else "Time limit applied: not investigated under the complaint rules",
-            acting_user,
+            kind=TimelineKind.CLOCK,
             body=notes,
-        )
-        audit_record(
-            action="case.time_limit_decision",
-            actor=acting_user,
-            obj=locked,
-            site=locked.site,
             details={"good_reason": good_reason, "fair_investigation_possible": fair_investigation_possible},
         )
-    case.refresh_from_db()
+
+    change_case(case, acting_user=acting_user, action="time_limit_decision", apply=apply)
     return case
 
 
@@ -590,27 +662,25 @@ def case_record_extension(*, acting_user: User, case: Case, until: date, agreeme
         raise ApplicationError("An extension needs the complainant's agreement recorded: say how and when they agreed.")
     if until <= timezone.localdate(case.received_at, case.site.zone):
         raise ApplicationError("The extended date must be after the date the case was received.")
-    with transaction.atomic():
-        locked = _lock(case)
+
+    def apply(locked: Case) -> Change:
+        if not rules.extension_applies(locked):
+            raise ApplicationError(
+                "An extension applies only to an open complaint that has not been answered yet, at a site whose "
+                "rules allow one."
+            )
         before = locked.next_due_at
         # The agreed date is both the new response date and the new statutory limit (UK-8).
         locked.extension_agreed_until, locked.extension_agreement, locked.agreed_response_date = until, agreement, until
-        _save(locked, acting_user=acting_user)
-        _timeline(
-            locked,
-            TimelineKind.CLOCK,
+        _apply_derived(locked)
+        return Change(
             f"Response date extended to {until:%d %b %Y} by agreement",
-            acting_user,
+            kind=TimelineKind.CLOCK,
             body=agreement,
-        )
-        audit_record(
-            action="case.extension",
-            actor=acting_user,
-            obj=locked,
-            site=locked.site,
             details={"until": until.isoformat(), "next_due": [_plain(before), _plain(locked.next_due_at)]},
         )
-    case.refresh_from_db()
+
+    change_case(case, acting_user=acting_user, action="extension", apply=apply)
     return case
 
 
@@ -619,18 +689,20 @@ def case_record_interim_notice(*, acting_user: User, case: Case, sent_at: dateti
     _require_worker(acting_user, case.site)
     if followup_within_days < 1:
         raise ApplicationError("State within how many days the written response will follow.")
-    with transaction.atomic():
-        locked = _lock(case)
+
+    def apply(locked: Case) -> Change:
+        if not rules.interim_notice_applies(locked):
+            raise ApplicationError(
+                "An interim notice is for an open grievance whose interim notice has not been recorded yet."
+            )
         locked.interim_notice_sent_at, locked.followup_within_days = sent_at, followup_within_days
-        _save(locked, acting_user=acting_user)
-        _timeline(
-            locked,
-            TimelineKind.CLOCK,
+        return Change(
             f"Interim notice sent; written response promised within {followup_within_days} days",
-            acting_user,
+            kind=TimelineKind.CLOCK,
+            details={"followup_within_days": followup_within_days},
         )
-        audit_record(action="case.interim_notice", actor=acting_user, obj=locked, site=locked.site)
-    case.refresh_from_db()
+
+    change_case(case, acting_user=acting_user, action="interim_notice", apply=apply)
     return case
 
 
@@ -639,20 +711,13 @@ def case_set_phso_stage(*, acting_user: User, case: Case, stage: str) -> Case:
     _require_worker(acting_user, case.site)
     if stage not in PhsoStage.values:
         raise ApplicationError("Choose early resolution or detailed investigation.")
-    with transaction.atomic():
-        locked = _lock(case)
+
+    def apply(locked: Case) -> Change:
         before = locked.phso_stage
         locked.phso_stage = stage
-        _save(locked, acting_user=acting_user, fields=["phso_stage"])
-        _timeline(locked, TimelineKind.STATUS, f"Handling: {PhsoStage(stage).label.lower()}", acting_user)
-        audit_record(
-            action="case.phso_stage",
-            actor=acting_user,
-            obj=locked,
-            site=locked.site,
-            details={"stage": [before, stage]},
-        )
-    case.refresh_from_db()
+        return Change(f"Handling: {PhsoStage(stage).label.lower()}", details={"stage": [before, stage]})
+
+    change_case(case, acting_user=acting_user, action="phso_stage", apply=apply)
     return case
 
 
@@ -661,15 +726,27 @@ def case_resolve_informally(
 ) -> Case:
     """An informal concern resolved at first contact, or one where the patient declined a formal complaint."""
     _require_worker(acting_user, case.site)
-    if case.case_type != CaseType.CONCERN:
-        raise ApplicationError("Only a concern can be resolved informally; convert it first if needed.")
     if not note.strip():
         raise ApplicationError("Record what was done or agreed.")
-    with transaction.atomic():
-        locked = _lock(case)
+
+    def apply(locked: Case) -> Change:
+        if locked.case_type != CaseType.CONCERN:
+            raise ApplicationError("Only a concern can be resolved informally; convert it first if needed.")
+        if not locked.is_open:
+            raise ApplicationError(f"A case that is {_status_label(locked)} cannot be resolved informally.")
+        _require_time_limit_decision(locked)
+        before = locked.status
         locked.informal_outcome, locked.flagged_for_review = outcome, flag_for_review
-        _save(locked, acting_user=acting_user, fields=["informal_outcome", "flagged_for_review"])
-    return case_close(acting_user=acting_user, case=Case.objects.get(pk=case.pk), note=note)
+        locked.status, locked.closed_at = Status.CLOSED, timezone.now()
+        return Change(
+            "Resolved informally and closed",
+            body=note,
+            data={"from": before, "to": Status.CLOSED},
+            details={"status": [before, Status.CLOSED], "informal_outcome": outcome, "flagged": flag_for_review},
+        )
+
+    change_case(case, acting_user=acting_user, action="resolve_informally", apply=apply)
+    return case
 
 
 def case_add_note(
@@ -683,13 +760,14 @@ def case_add_note(
         raise ApplicationError("Give the entry a short summary.")
     if kind == TimelineKind.CALL and not duration_minutes:
         raise ApplicationError("Record how long the call lasted.")
-    with transaction.atomic():
-        event = _timeline(case, kind, summary, acting_user, body=body, duration_minutes=duration_minutes)
-        Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
-        audit_record(
-            action=f"case.{kind}", actor=acting_user, obj=case, site=case.site, details={"timeline_event": event.pk}
-        )
-    return event
+    change = change_case(
+        case,
+        acting_user=acting_user,
+        action=kind,
+        apply=lambda locked: Change(summary, kind=kind, body=body, duration_minutes=duration_minutes),
+    )
+    assert change.event is not None
+    return change.event
 
 
 def case_add_attachment(*, acting_user: User | None, case: Case, upload: UploadedFile) -> Attachment:
@@ -719,6 +797,7 @@ def case_add_attachment(*, acting_user: User | None, case: Case, upload: Uploade
             acting_user,
             data={"attachment": attachment.pk},
         )
+        Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
         audit_record(
             action="case.attachment",
             actor=acting_user,
@@ -734,42 +813,53 @@ def case_link(*, acting_user: User, case: Case, other: Case, kind: str = CaseLin
     _require_worker(acting_user, other.site)
     if case.pk == other.pk:
         raise ApplicationError("A case cannot be linked to itself.")
-    with transaction.atomic():
+    links: list[CaseLink] = []
+
+    def apply(locked: Case) -> Change:
         link, created = CaseLink.objects.get_or_create(
-            from_case=case, to_case=other, defaults={"kind": kind, "created_by": acting_user}
+            from_case=locked, to_case=other, defaults={"kind": kind, "created_by": acting_user}
         )
-        if created:
-            _timeline(case, TimelineKind.LINK, f"Linked to {other.reference}", acting_user)
-            _timeline(other, TimelineKind.LINK, f"Linked from {case.reference}", acting_user)
-            audit_record(
-                action="case.link",
-                actor=acting_user,
-                obj=case,
-                site=case.site,
-                details={"to": other.reference, "kind": kind},
-            )
-    return link
+        links.append(link)
+        if not created:
+            raise ApplicationError(f"This case is already linked to {other.reference}.")
+        return Change(
+            f"Linked to {other.reference}",
+            kind=TimelineKind.LINK,
+            details={"to": other.reference, "kind": kind},
+            also=[(other, TimelineKind.LINK, f"Linked from {locked.reference}")],
+        )
+
+    change_case(case, acting_user=acting_user, action="link", apply=apply)
+    return links[0]
 
 
 def case_merge(*, acting_user: User, duplicate: Case, into: Case) -> Case:
     """Close a duplicate into the case that carries on. Both keep their full histories."""
+    _require_worker(acting_user, duplicate.site)
+    _require_worker(acting_user, into.site)
     if duplicate.pk == into.pk:
         raise ApplicationError("A case cannot be merged into itself.")
     if into.merged_into_id:
         raise ApplicationError(f"{into.reference} was itself merged into another case; merge into that one.")
-    with transaction.atomic():
-        case_link(acting_user=acting_user, case=duplicate, other=into, kind=CaseLink.Kind.DUPLICATE)
-        locked = Case.objects.select_for_update().select_related("site").get(pk=duplicate.pk)
+
+    def apply(locked: Case) -> Change:
+        if locked.merged_into_id:
+            raise ApplicationError("This case has already been merged into another case.")
+        CaseLink.objects.get_or_create(
+            from_case=locked, to_case=into, defaults={"kind": CaseLink.Kind.DUPLICATE, "created_by": acting_user}
+        )
+        before = locked.status
         locked.merged_into = into
         locked.status = Status.CLOSED
         locked.closed_at = timezone.now()
-        _save(locked, acting_user=acting_user)
-        _timeline(locked, TimelineKind.STATUS, f"Merged into {into.reference} as a duplicate", acting_user)
-        _timeline(into, TimelineKind.LINK, f"{duplicate.reference} merged into this case as a duplicate", acting_user)
-        audit_record(
-            action="case.merge", actor=acting_user, obj=locked, site=locked.site, details={"into": into.reference}
+        return Change(
+            f"Merged into {into.reference} as a duplicate",
+            data={"from": before, "to": Status.CLOSED},
+            details={"into": into.reference},
+            also=[(into, TimelineKind.LINK, f"{locked.reference} merged into this case as a duplicate")],
         )
-    duplicate.refresh_from_db()
+
+    change_case(duplicate, acting_user=acting_user, action="merge", apply=apply)
     return duplicate
 
 
@@ -781,52 +871,86 @@ def case_set_restriction(
     people = set(users) | {acting_user}
     if restricted and not reason:
         raise ApplicationError("Give the reason for restricting the case.")
-    with transaction.atomic():
-        locked = _lock(case)
+    outsiders = [u for u in people if not can(u, Cap.CASE_READ, case.site_id)]
+    if restricted and outsiders:
+        raise ApplicationError(f"{outsiders[0]} does not work on cases at {case.site}.")
+
+    def apply(locked: Case) -> Change:
         locked.restricted, locked.restricted_reason = restricted, reason if restricted else ""
-        _save(locked, acting_user=acting_user, fields=["restricted", "restricted_reason"])
         locked.restricted_to.set(people if restricted else [])
-        _timeline(
-            locked, TimelineKind.EDIT, "Restricted to named people" if restricted else "Restriction lifted", acting_user
-        )
-        audit_record(
-            action="case.restrict",
-            actor=acting_user,
-            obj=locked,
-            site=locked.site,
+        return Change(
+            "Restricted to named people" if restricted else "Restriction lifted",
+            kind=TimelineKind.EDIT,
             details={
                 "restricted": restricted,
                 "reason": reason,
                 "users": sorted(u.pk for u in people) if restricted else [],
             },
         )
-    case.refresh_from_db()
+
+    change_case(case, acting_user=acting_user, action="restrict", apply=apply)
     return case
+
+
+def _issue_label(issue: Issue) -> str:
+    return issue.get_category_display() if issue.category else "Not coded yet"
 
 
 def issue_add(*, acting_user: User, case: Case, **spec: Any) -> Issue:
     _require_worker(acting_user, case.site)
-    with transaction.atomic():
-        issue = Issue.objects.create(case=case, **_issue_values(spec, case.site))
-        _timeline(case, TimelineKind.EDIT, f"Issue added: {issue.get_category_display()}", acting_user)
-        audit_record(
-            action="case.issue_add",
-            actor=acting_user,
-            obj=case,
-            site=case.site,
+    values = _issue_values(spec, case.site)
+    created: list[Issue] = []
+
+    def apply(locked: Case) -> Change:
+        issue = Issue.objects.create(case=locked, **values)
+        created.append(issue)
+        return Change(
+            f"Issue added: {_issue_label(issue)}",
+            kind=TimelineKind.EDIT,
             details={"issue": issue.pk, "category": issue.category},
         )
+
+    change_case(case, acting_user=acting_user, action="issue_add", apply=apply)
+    return created[0]
+
+
+def issue_update(*, acting_user: User, issue: Issue, **spec: Any) -> Issue:
+    """Recode or reword an issue; its finding and outcome stay."""
+    _require_worker(acting_user, issue.case.site)
+    case = issue.case
+    values = _issue_values(spec, case.site)
+
+    def apply(locked: Case) -> Change:
+        current = Issue.objects.select_for_update().get(pk=issue.pk, case=locked)
+        before = {k: _plain_issue(getattr(current, k)) for k in values}
+        for name, value in values.items():
+            setattr(current, name, value)
+        current.save()
+        changed = sorted(k for k in values if before[k] != _plain_issue(getattr(current, k)))
+        return Change(
+            f"Issue edited: {_issue_label(current)}" if changed else "",
+            kind=TimelineKind.EDIT,
+            details={"issue": current.pk, "fields": changed},
+        )
+
+    change_case(case, acting_user=acting_user, action="issue_update", apply=apply)
+    issue.refresh_from_db()
     return issue
 
 
+def _plain_issue(value: Any) -> Any:
+    return value.pk if hasattr(value, "pk") else value
+
+
 def issue_remove(*, acting_user: User, issue: Issue) -> None:
-    case = issue.case
-    _require_worker(acting_user, case.site)
-    with transaction.atomic():
+    _require_worker(acting_user, issue.case.site)
+
+    def apply(locked: Case) -> Change:
         details = {"issue": issue.pk, "category": issue.category}
-        issue.delete()
-        _timeline(case, TimelineKind.EDIT, "Issue removed", acting_user)
-        audit_record(action="case.issue_remove", actor=acting_user, obj=case, site=case.site, details=details)
+        Issue.objects.filter(pk=issue.pk, case=locked).delete()
+        return Change("Issue removed", kind=TimelineKind.EDIT, details=details)
+
+    change_case(issue.case, acting_user=acting_user, action="issue_remove", apply=apply)
 
 
 def case_record_findings(
@@ -841,31 +965,24 @@ def case_record_findings(
 ) -> Case:
     """What the investigation found: a finding and outcome per issue, the overall outcome, the learning."""
     _require_worker(acting_user, case.site)
-    issues = {issue.pk: issue for issue in case.issues.all()}
-    if set(issue_findings) - set(issues):
-        raise ApplicationError("A finding refers to an issue that is not on this case.")
-    with transaction.atomic():
+
+    def apply(locked: Case) -> Change:
+        issues = {issue.pk: issue for issue in locked.issues.all()}
+        if set(issue_findings) - set(issues):
+            raise ApplicationError("A finding refers to an issue that is not on this case.")
         for issue_id, (finding, issue_outcome) in issue_findings.items():
             issue = issues[issue_id]
             issue.finding, issue.outcome = finding.strip(), issue_outcome
             issue.save(update_fields=["finding", "outcome"])
-        locked = _lock(case)
         locked.outcome, locked.how_considered, locked.learning = outcome, how_considered.strip(), learning.strip()
         locked.investigation_completed_on = completed_on or timezone.localdate(timezone.now(), locked.site.zone)
-        _save(
-            locked,
-            acting_user=acting_user,
-            fields=["outcome", "how_considered", "learning", "investigation_completed_on"],
-        )
-        _timeline(locked, TimelineKind.EDIT, "Findings and outcome recorded", acting_user)
-        audit_record(
-            action="case.findings",
-            actor=acting_user,
-            obj=locked,
-            site=locked.site,
+        return Change(
+            "Findings and outcome recorded",
+            kind=TimelineKind.EDIT,
             details={"outcome": outcome, "issues": {str(k): v[1] for k, v in issue_findings.items()}},
         )
-    case.refresh_from_db()
+
+    change_case(case, acting_user=acting_user, action="findings", apply=apply)
     return case
 
 
@@ -875,12 +992,14 @@ def case_add_promised_action(
     _require_worker(acting_user, case.site)
     if not description.strip() or not owner.strip():
         raise ApplicationError("Say what will be done and who will do it.")
-    with transaction.atomic():
+    created: list[PromisedAction] = []
+
+    def apply(locked: Case) -> Change:
         action = PromisedAction.objects.create(
-            case=case, description=description.strip(), owner=owner.strip(), due_date=due_date
+            case=locked, description=description.strip(), owner=owner.strip(), due_date=due_date
         )
-        _timeline(case, TimelineKind.EDIT, f"Action promised: {action.description}", acting_user)
-        audit_record(
-            action="case.promised_action", actor=acting_user, obj=case, site=case.site, details={"action": action.pk}
-        )
-    return action
+        created.append(action)
+        return Change(f"Action promised: {action.description}", kind=TimelineKind.EDIT, details={"action": action.pk})
+
+    change_case(case, acting_user=acting_user, action="promised_action", apply=apply)
+    return created[0]

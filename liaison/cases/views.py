@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+import secrets
+import time
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -8,16 +9,19 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, can
 from liaison.audit.services import audit_record, audit_view
 from liaison.cases import forms as case_forms
 from liaison.cases import rules, selectors, services
-from liaison.cases.models import Case, CaseType, Issue, TimelineKind
+from liaison.cases.actions import ACTIONS, offered
+from liaison.cases.models import CaseType, Issue, TimelineKind
 from liaison.correspondence.models import Letter
 from liaison.investigations.models import InvestigationRequest
 from liaison.lib.errors import ApplicationError
@@ -38,32 +42,94 @@ def _rows(cases: Any, now: Any) -> list[dict[str, Any]]:
     return [{"case": case, "due_state": selectors.due_state(case, now)} for case in cases]
 
 
+_SEARCHES = "worklist_searches"
+_SEARCH_MINUTES = 30
+
+
+def _remember_search(request: HttpRequest, text: str) -> str:
+    """Keep the search words in the session under a random id, so they never reach a URL or a log."""
+    now = int(time.time())
+    searches = {
+        key: value
+        for key, value in request.session.get(_SEARCHES, {}).items()
+        if now - value["at"] < _SEARCH_MINUTES * 60
+    }
+    search_id = secrets.token_urlsafe(6)
+    searches[search_id] = {"q": text, "at": now}
+    request.session[_SEARCHES] = dict(sorted(searches.items(), key=lambda kv: kv[1]["at"])[-10:])
+    return search_id
+
+
+def _recall_search(request: HttpRequest, search_id: str) -> str | None:
+    found = request.session.get(_SEARCHES, {}).get(search_id)
+    if not found or time.time() - found["at"] >= _SEARCH_MINUTES * 60:
+        return None
+    return str(found["q"])
+
+
 def worklist(request: HttpRequest) -> HttpResponse:
-    """The officers' worklist. Searches are posted, so patient names never appear in URLs or logs."""
+    """The officers' worklist. Filters are GET parameters, so a view ("overdue ED cases") can be bookmarked and
+    shared; search words are posted and kept in the session behind a short-lived id, so patient names never
+    appear in URLs or logs."""
     user = _user(request)
-    if not user.has_role(*selectors.CASE_READERS):
+    if not can(user, Cap.CASE_READ):
         raise Http404
-    data = request.POST if request.method == "POST" else request.GET
-    form = case_forms.WorklistForm(data or None, user=user)
-    cleaned = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    if request.method == "POST":
+        params = QueryDict(mutable=True)
+        for name in case_forms.WorklistForm.FILTERS:
+            if name in request.POST:
+                params[name] = request.POST[name][:50]
+        words = " ".join(request.POST.get("q", "").split())[:100]
+        if words:
+            params["search"] = _remember_search(request, words)
+        return redirect(f"{reverse('cases:worklist')}?{params.urlencode()}")
+    data = request.GET
+    form = case_forms.WorklistForm(data, user=user)
+    form.is_valid()
+    cleaned = getattr(form, "cleaned_data", {})
+    search_id = (data.get("search") or "")[:20]
+    text: str | None = _recall_search(request, search_id) if search_id else None
+    if search_id and text is None:
+        messages.info(request, "That search has expired, so all cases are shown. Search again to narrow them.")
+        search_id = ""
     default_view = "mine" if selectors.can_see_identity(user) else "site"
     filters = selectors.WorklistFilters(
         view=cleaned.get("view") or default_view,
         case_type=cleaned.get("case_type") or "",
-        status=cleaned.get("status", "open") if "status" in data else "open",
+        # No status parameter at all means the open cases; an empty one means any status.
+        status=cleaned.get("status", "open") if "status" in data and "status" in cleaned else "open",
         priority=cleaned.get("priority") or "",
         department=cleaned["department"].pk if cleaned.get("department") else None,
         due=cleaned.get("due") or "",
-        q=cleaned.get("q") or "",
+        q=text or "",
     )
-    if not form.is_bound or "status" not in data:
-        form = case_forms.WorklistForm(initial={**cleaned, "view": filters.view, "status": "open"}, user=user)
     page = Paginator(selectors.worklist(user=user, filters=filters), 25).get_page(data.get("page"))
+    query = QueryDict(mutable=True)
+    for name in case_forms.WorklistForm.FILTERS:
+        if name in data:
+            query[name] = data[name]
+    query["view"] = filters.view
+    filter_values = list(query.items())
+    query_without_search = query.urlencode()
+    if search_id:
+        query["search"] = search_id
+    rows = _rows(page.object_list, timezone.now())
+    audit_record(
+        action="case.list_view",
+        actor=user,
+        object_type="cases.case",
+        details={"page": page.number, "view": filters.view, "cases": [row["case"].pk for row in rows]},
+    )
     context = {
         "form": form,
         "page": page,
-        "rows": _rows(page.object_list, timezone.now()),
+        "rows": rows,
         "filters": filters,
+        "query": query.urlencode(),
+        "filter_values": filter_values,
+        "query_without_search": query_without_search,
+        "search_text": text or "",
+        "search_id": search_id,
         "show_identity": selectors.can_see_identity(user),
         "due_labels": selectors.DueState.LABELS,
     }
@@ -143,10 +209,11 @@ def intake(request: HttpRequest) -> HttpResponse:
             site = data["site"]
             received = _site_local(data.get("received_at"), site.zone)
             issues = []
-            if data.get("issue_category"):
+            if data.get("issue_category") or (data.get("issue_summary") or "").strip():
+                # An issue logged in a line without a category is kept, uncoded, and flagged for coding.
                 issues.append(
                     {
-                        "category": data["issue_category"],
+                        "category": data.get("issue_category") or "",
                         "severity": data["issue_severity"],
                         "stage_of_care": data["issue_stage"],
                         "department": data.get("issue_department"),
@@ -201,8 +268,7 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
             else timeline.filter(kind__in=[TimelineKind.STATUS, TimelineKind.CLOCK, TimelineKind.ASSIGNMENT]),
             "timeline_kinds": TimelineKind.choices,
             "kind": kind,
-            "clocks": rules.clocks(case),
-            "running": {c.key for c in rules.running_clocks(case)},
+            "clock_states": rules.clock_states(case),
             "classification": rules.classification(case),
             "time_limit": rules.time_limit(case),
             "needs_decision": rules.needs_time_limit_decision(case),
@@ -219,6 +285,11 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
             "promised_actions": case.promised_actions.all(),
             "letters": Letter.objects.filter(case=case).order_by("-pk") if show_identity else [],
             "restricted_to": case.restricted_to.all(),
+            "actions": offered(case),
+            "can_make_drill": can(user, Cap.HIRING_MANAGE),
+            "recipient_email": case.patient_email if case.complainant_is_patient else case.complainant_email,
+            "language": dict(case_forms.LANGUAGES).get(case.preferred_language, case.preferred_language),
+            "topics": [label for value, label in case_forms.TOPICS if value in (case.topics or [])],
         },
     )
 
@@ -248,176 +319,61 @@ def edit(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "cases/edit.html", {"case": case, "form": form})
 
 
-# -- Actions: one small form each, one service each ---------------------------------------------------
-
-
-def _act_acknowledge(user: User, case: Case, data: dict[str, Any]) -> str:
-    services.case_acknowledge(acting_user=user, case=case, how=data["how"])
-    return "Acknowledgement recorded."
-
-
-def _act_respond(user: User, case: Case, data: dict[str, Any]) -> str:
-    services.case_record_response(acting_user=user, case=case, written_notice=data["written_notice"])
-    return "Response recorded."
-
-
-def _act_note(user: User, case: Case, data: dict[str, Any]) -> str:
-    services.case_add_note(
-        acting_user=user,
-        case=case,
-        kind=data["kind"],
-        summary=data["summary"],
-        body=data["body"],
-        duration_minutes=data["duration_minutes"],
-    )
-    return "Added to the timeline."
-
-
-def _act_link(user: User, case: Case, data: dict[str, Any]) -> str:
-    other = selectors.cases_for_user(user=user).filter(reference=data["other_reference"].strip().upper()).first()
-    if other is None:
-        raise ApplicationError("No case with that reference that you can see.")
-    if data["merge"]:
-        services.case_merge(acting_user=user, duplicate=case, into=other)
-        return f"Merged into {other.reference}."
-    services.case_link(acting_user=user, case=case, other=other)
-    return f"Linked to {other.reference}."
-
-
-ACTIONS: dict[str, tuple[str, type[forms.Form], Callable[[User, Case, dict[str, Any]], str]]] = {
-    "acknowledge": ("Record the acknowledgement", case_forms.AcknowledgeForm, _act_acknowledge),
-    "start": (
-        "Start the investigation",
-        forms.Form,
-        lambda u, c, d: (services.case_start_investigation(acting_user=u, case=c), "Investigation started.")[1],
-    ),
-    "drafted": (
-        "Mark the response drafted",
-        forms.Form,
-        lambda u, c, d: (services.case_mark_response_drafted(acting_user=u, case=c), "Marked as drafted.")[1],
-    ),
-    "respond": ("Record the response sent", case_forms.RespondForm, _act_respond),
-    "close": (
-        "Close the case",
-        case_forms.CloseForm,
-        lambda u, c, d: (services.case_close(acting_user=u, case=c, note=d["note"]), "Case closed.")[1],
-    ),
-    "reopen": (
-        "Reopen the case",
-        case_forms.ReasonForm,
-        lambda u, c, d: (services.case_reopen(acting_user=u, case=c, reason=d["reason"]), "Case reopened.")[1],
-    ),
-    "withdraw": (
-        "Record a withdrawal",
-        case_forms.ReasonForm,
-        lambda u, c, d: (services.case_withdraw(acting_user=u, case=c, reason=d["reason"]), "Withdrawal recorded.")[1],
-    ),
-    "refer": (
-        "Refer externally",
-        case_forms.ReferForm,
-        lambda u, c, d: (services.case_refer_externally(acting_user=u, case=c, **d), "Referral recorded.")[1],
-    ),
-    "assign": (
-        "Assign",
-        case_forms.AssignForm,
-        lambda u, c, d: (services.case_assign(acting_user=u, case=c, owner=d["owner"]), "Owner changed.")[1],
-    ),
-    "convert": (
-        "Convert to another type",
-        case_forms.ConvertForm,
-        lambda u, c, d: (
-            services.case_convert(acting_user=u, case=c, new_type=d["new_type"]),
-            "Type changed; the received date is kept.",
-        )[1],
-    ),
-    "time-limit": (
-        "Decide on the time limit",
-        case_forms.TimeLimitForm,
-        lambda u, c, d: (services.case_record_time_limit_decision(acting_user=u, case=c, **d), "Decision recorded.")[1],
-    ),
-    "extension": (
-        "Record an agreed extension",
-        case_forms.ExtensionForm,
-        lambda u, c, d: (services.case_record_extension(acting_user=u, case=c, **d), "Extension recorded.")[1],
-    ),
-    "interim": (
-        "Record the interim notice",
-        case_forms.InterimForm,
-        lambda u, c, d: (
-            services.case_record_interim_notice(acting_user=u, case=c, sent_at=timezone.now(), **d),
-            "Interim notice recorded.",
-        )[1],
-    ),
-    "informal": (
-        "Resolve informally",
-        case_forms.InformalForm,
-        lambda u, c, d: (services.case_resolve_informally(acting_user=u, case=c, **d), "Resolved and closed.")[1],
-    ),
-    "phso-stage": (
-        "Choose how it is handled",
-        case_forms.PhsoStageForm,
-        lambda u, c, d: (services.case_set_phso_stage(acting_user=u, case=c, stage=d["stage"]), "Handling recorded.")[
-            1
-        ],
-    ),
-    "findings": (
-        "Record findings and outcome",
-        case_forms.FindingsForm,
-        lambda u, c, d: "Findings recorded.",
-    ),
-    "promise": (
-        "Add a promised action",
-        case_forms.PromisedActionForm,
-        lambda u, c, d: (services.case_add_promised_action(acting_user=u, case=c, **d), "Action added.")[1],
-    ),
-    "note": ("Add to the timeline", case_forms.NoteForm, _act_note),
-    "attach": (
-        "Attach a file",
-        case_forms.AttachForm,
-        lambda u, c, d: (services.case_add_attachment(acting_user=u, case=c, upload=d["file"]), "File attached.")[1],
-    ),
-    "link": ("Link or merge", case_forms.LinkForm, _act_link),
-    "restrict": (
-        "Restrict access",
-        case_forms.RestrictForm,
-        lambda u, c, d: (
-            services.case_set_restriction(
-                acting_user=u, case=c, restricted=d["restricted"], reason=d["reason"], users=d["users"]
-            ),
-            "Access updated.",
-        )[1],
-    ),
-    "issue": (
-        "Add an issue",
-        case_forms.IssueForm,
-        lambda u, c, d: (services.issue_add(acting_user=u, case=c, **d), "Issue added.")[1],
-    ),
-}
-_CASE_AWARE_FORMS = (case_forms.AssignForm, case_forms.RestrictForm, case_forms.IssueForm, case_forms.FindingsForm)
+# -- Actions: declared in liaison/cases/actions.py ------------------------------------------------------
 
 
 def action(request: HttpRequest, reference: str, name: str) -> HttpResponse:
     user = _user(request)
     _worker_or_404(user)
     case = selectors.get_case_for_user(user=user, reference=reference)
-    if name not in ACTIONS:
+    declared = ACTIONS.get(name)
+    if declared is None:
         raise Http404
-    title, form_class, handler = ACTIONS[name]
-    kwargs: dict[str, Any] = {"case": case} if form_class in _CASE_AWARE_FORMS else {}
-    form = form_class(request.POST or None, request.FILES or None, **kwargs)
+    posted = request.method == "POST"
+    # A form without fields (start, drafted) posts nothing but the CSRF token: still a submission.
+    form = declared.make_form(case, request.POST if posted else None, request.FILES if posted else None)
+    applies = declared.applies(case)
+    if posted and form.is_valid():
+        if not applies:
+            form.add_error(
+                None, f"“{declared.title}” no longer applies to this case as it stands; nothing was changed."
+            )
+        else:
+            try:
+                message = declared.perform(user, case, form)
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, message)
+                if name == "restrict" and not selectors.cases_for_user(user=user).filter(pk=case.pk).exists():
+                    return redirect("cases:worklist")
+                return redirect("cases:detail", reference=case.reference)
+    return render(
+        request,
+        "cases/action.html",
+        {"case": case, "form": form, "title": declared.title, "name": name, "applies": applies},
+    )
+
+
+def issue_edit(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    user = _user(request)
+    _worker_or_404(user)
+    case = selectors.get_case_for_user(user=user, reference=reference)
+    issue = get_object_or_404(Issue, pk=pk, case=case)
+    form = case_forms.IssueForm(request.POST or None, case=case, issue=issue)
     if request.method == "POST" and form.is_valid():
         try:
-            if isinstance(form, case_forms.FindingsForm):
-                services.case_record_findings(acting_user=user, case=case, **form.service_arguments())
-            message = handler(user, case, form.cleaned_data)
+            services.issue_update(acting_user=user, issue=issue, **form.cleaned_data)
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, message)
-            if name == "restrict" and not selectors.cases_for_user(user=user).filter(pk=case.pk).exists():
-                return redirect("cases:worklist")
+            messages.success(request, "Issue saved.")
             return redirect("cases:detail", reference=case.reference)
-    return render(request, "cases/action.html", {"case": case, "form": form, "title": title, "name": name})
+    return render(
+        request,
+        "cases/action.html",
+        {"case": case, "form": form, "title": "Edit the issue", "name": "issue-edit", "applies": True},
+    )
 
 
 @require_POST

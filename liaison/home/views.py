@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from liaison.accounts.models import User
+from liaison.audit.services import audit_record
 from liaison.cases import selectors as case_selectors
 from liaison.correspondence.models import Letter, LetterStatus
 from liaison.investigations import selectors as investigation_selectors
@@ -37,5 +40,12 @@ def my_work(request: HttpRequest) -> HttpResponse:
     if case_selectors.can_see_identity(user):
         context["answered_requests"] = InvestigationRequest.objects.filter(
             status=RequestStatus.ANSWERED, case__owner=user
-        ).select_related("case", "department")
+        ).select_related("case", "department")[:50]
+        # The page names patients: one audit row lists the cases it showed.
+        answered = context["answered_requests"]
+        rows: list[dict[str, Any]] = context.get("rows", [])  # type: ignore[assignment]
+        shown = [row["case"].pk for row in rows] + [r.case_id for r in answered]  # type: ignore[attr-defined]
+        audit_record(
+            action="case.list_view", actor=user, object_type="cases.case", details={"page": "my work", "cases": shown}
+        )
     return render(request, "home/my_work.html", context)

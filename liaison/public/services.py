@@ -17,7 +17,7 @@ from django.utils import timezone
 from liaison.accounts.models import Role, User
 from liaison.audit.services import audit_record
 from liaison.cases import rules
-from liaison.cases.models import Attachment, Case, CaseType, Channel, Status
+from liaison.cases.models import Attachment, Case, CaseType, Channel, ConsentMethod, Status
 from liaison.cases.services import case_add_attachment, case_open_by_system
 from liaison.lib.emails import send_templated, site_url
 from liaison.lib.errors import ApplicationError
@@ -121,7 +121,7 @@ def public_submit(*, site: Site, kind: str, answers: dict[str, Any], files: list
             complainant_relationship=who.get("relationship", ""),
             complainant_email=contact.get("email", ""),
             complainant_phone=contact.get("phone", ""),
-            consent_method="written" if who.get("consent") else "not_yet",
+            consent_method=ConsentMethod.WEB_STATEMENT if who.get("consent") else ConsentMethod.NOT_YET,
             consent_date=timezone.localdate() if who.get("consent") else None,
         )
     else:
