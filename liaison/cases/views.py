@@ -22,8 +22,7 @@ from liaison.cases import forms as case_forms
 from liaison.cases import rules, selectors, services
 from liaison.cases.actions import ACTIONS, offered
 from liaison.cases.models import CaseType, Issue, TimelineKind
-from liaison.correspondence.models import Letter
-from liaison.investigations.models import InvestigationRequest
+from liaison.cases.panels import case_panels
 from liaison.lib.errors import ApplicationError
 from liaison.policies.base import CaseFacts
 from liaison.policies.registry import get_pack
@@ -279,12 +278,9 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
             "links": case.links_out.select_related("to_case"),
             "links_in": case.links_in.select_related("from_case"),
             "referrals": case.external_referrals.all(),
-            "requests": InvestigationRequest.objects.filter(case=case)
-            .select_related("department", "answered_by")
-            .prefetch_related("findings__issue", "evidence"),
             "promised_actions": case.promised_actions.all(),
-            "letters": Letter.objects.filter(case=case).order_by("-pk") if show_identity else [],
             "restricted_to": case.restricted_to.all(),
+            **case_panels(case, show_identity=show_identity),
             "actions": offered(case),
             "can_make_drill": can(user, Cap.HIRING_MANAGE),
             "recipient_email": case.patient_email if case.complainant_is_patient else case.complainant_email,

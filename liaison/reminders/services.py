@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,13 +30,24 @@ from liaison.reminders.models import ReminderLog
 logger = logging.getLogger(__name__)
 
 
+SweepStep = Callable[[datetime, "SweepReport"], None]
+_STEPS: list[SweepStep] = []
+
+
+def register_sweep_step(step: SweepStep) -> SweepStep:
+    """Let a higher app add its own reminders or clean-up to the sweep (reminders never imports them)."""
+    if step not in _STEPS:
+        _STEPS.append(step)
+    return step
+
+
 @dataclass
 class SweepReport:
     sent: int = 0
     already_sent: int = 0
 
 
-def _send_once(
+def send_once(
     *,
     kind: str,
     obj_type: str,
@@ -86,7 +98,7 @@ def reminders_sweep(*, now: datetime | None = None) -> SweepReport:
             due_day = timezone.localdate(clock.due, zone)
             url = site_url(reverse("cases:detail", args=[case.reference]))
             if clock.key == "acknowledge" and due_day == today + timedelta(days=1):
-                _send_once(
+                send_once(
                     kind="acknowledge_due",
                     obj_type="cases.case",
                     obj_id=case.pk,
@@ -101,7 +113,7 @@ def reminders_sweep(*, now: datetime | None = None) -> SweepReport:
                 and case.case_type == CaseType.GRIEVANCE
                 and today <= due_day <= today + timedelta(days=1)
             ):
-                _send_once(
+                send_once(
                     kind="interim_notice_due",
                     obj_type="cases.case",
                     obj_id=case.pk,
@@ -121,7 +133,7 @@ def reminders_sweep(*, now: datetime | None = None) -> SweepReport:
         if request.due_date == in_two:
             leads = {u.email for u in request.department.leads.filter(is_active=True)}
             investigators = {u.email for u in request.department.investigators.filter(is_active=True)}
-            _send_once(
+            send_once(
                 kind="request_due",
                 obj_type="investigations.investigationrequest",
                 obj_id=request.pk,
@@ -129,24 +141,6 @@ def reminders_sweep(*, now: datetime | None = None) -> SweepReport:
                 template="reminder_request",
                 context={"request": request, "url": site_url(reverse("investigations:detail", args=[request.pk]))},
                 to=sorted(leads | investigators),
-                report=report,
-            )
-
-    # Improvement actions due tomorrow (their owner).
-    from liaison.improvement.models import ActionStatus, ImprovementAction
-
-    for action in ImprovementAction.objects.filter(
-        status__in=[ActionStatus.PLANNED, ActionStatus.IN_PROGRESS]
-    ).select_related("site", "owner"):
-        if action.due_date == timezone.localdate(now, action.site.zone) + timedelta(days=1):
-            _send_once(
-                kind="improvement_due",
-                obj_type="improvement.improvementaction",
-                obj_id=action.pk,
-                occurrence=action.due_date.isoformat(),
-                template="reminder_improvement",
-                context={"action": action, "url": site_url(reverse("improvement:detail", args=[action.pk]))},
-                to=[action.owner.email],
                 report=report,
             )
 
@@ -158,7 +152,7 @@ def reminders_sweep(*, now: datetime | None = None) -> SweepReport:
     for address, cases in sorted(overdue_by_person.items()):
         day = timezone.localdate(now).isoformat()
         rows = [{"case": c, "url": site_url(reverse("cases:detail", args=[c.reference]))} for c in cases]
-        _send_once(
+        send_once(
             kind="overdue_digest",
             obj_type="person",
             obj_id=address,
@@ -168,8 +162,7 @@ def reminders_sweep(*, now: datetime | None = None) -> SweepReport:
             to=[address],
             report=report,
         )
-    # Candidates' personal data goes once their vacancy's retention date has passed.
-    from liaison.hiring.panels import candidates_purge
-
-    candidates_purge(today=timezone.localdate(now))
+    # Steps other apps registered (improvement actions due, the hiring retention sweep...).
+    for step in _STEPS:
+        step(now, report)
     return report
