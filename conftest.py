@@ -7,9 +7,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -114,6 +116,13 @@ def as_user(client: Client):  # type: ignore[no-untyped-def]
         return login_verified(fresh, user)
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def fresh_audit_checkpoints() -> Any:
+    """Each test starts without audit checkpoints: its database is rolled back, but the file would remain."""
+    yield None
+    Path(settings.LIAISON_AUDIT_CHECKPOINT_FILE).unlink(missing_ok=True)
 
 
 @pytest.fixture

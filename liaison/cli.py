@@ -25,10 +25,27 @@ def _django(argv: Sequence[str]) -> None:
     execute_from_command_line(["liaison", *argv])
 
 
+def bind_address() -> tuple[str, str]:
+    """The host and port the web server listens on (``LIAISON_HOST``, ``LIAISON_PORT``)."""
+    return os.environ.get("LIAISON_HOST", "127.0.0.1"), os.environ.get("LIAISON_PORT", "8000")
+
+
 def _bind() -> str:
-    host = os.environ.get("LIAISON_HOST", "127.0.0.1")
-    port = os.environ.get("LIAISON_PORT", "8000")
+    host, port = bind_address()
     return f"{host}:{port}"
+
+
+def local_url() -> str:
+    """The address of the server ``liaison demo`` or ``serve`` starts, for links when LIAISON_BASE_URL is unset.
+
+    Listening on every interface (0.0.0.0, ::) names no address to link to; this machine's own is used then.
+    """
+    host, port = bind_address()
+    if host in {"", "0.0.0.0", "::", "[::]"}:  # noqa: S104  (read, not bound to)
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address in a URL
+    return f"http://{host}:{port}"
 
 
 def _serve(extra: Sequence[str]) -> int:
@@ -54,7 +71,7 @@ def _demo(extra: Sequence[str]) -> int:
     os.environ.setdefault("LIAISON_REQUIRE_MFA", "0")
     _django(["migrate", "--noinput", "--verbosity", "0"])
     _django(["demo_seed"])
-    print(f"\nLiaison demo: open http://{_bind()}/ in your browser (Ctrl+C stops it).\n", flush=True)
+    print(f"\nLiaison demo: open {local_url()}/ in your browser (Ctrl+C stops it).\n", flush=True)
     worker = subprocess.Popen([sys.executable, "-m", "liaison.cli", "worker"])
     try:
         return _serve(["--workers", "2", *extra])

@@ -18,6 +18,7 @@ import dj_email_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from liaison.cli import local_url
 from liaison.lib.env import env_bool, env_int, env_list, env_str
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -30,9 +31,9 @@ PRODUCTION = not (DEBUG or DEMO)
 # -- Secrets ---------------------------------------------------------------------------------------
 
 
-def _local_secret_key() -> str:
+def _local_secret_key(name: str = "secret_key") -> str:
     """A key kept in the data folder, so that a developer's or demo sessions survive restarts."""
-    path = DATA_DIR / "secret_key"
+    path = DATA_DIR / name
     if not path.exists():
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(64), encoding="utf-8")
@@ -48,6 +49,24 @@ if not SECRET_KEY:
             "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(64))'"
         )
     SECRET_KEY = _local_secret_key()
+
+# Signs the audit trail's checkpoints. It must live where a database administrator cannot read it (never
+# in the database, nor on its server), or whoever can rewrite the audit table could re-sign it too.
+LIAISON_AUDIT_KEY = env_str("LIAISON_AUDIT_KEY")
+if not LIAISON_AUDIT_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "LIAISON_AUDIT_KEY (or LIAISON_AUDIT_KEY_FILE) must be set in production: it signs the audit trail's "
+            "checkpoints and must be kept off the database server (see docs/operations.md). "
+            "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    LIAISON_AUDIT_KEY = _local_secret_key("audit_key")
+if PRODUCTION and len(LIAISON_AUDIT_KEY) < 32:
+    raise ImproperlyConfigured("LIAISON_AUDIT_KEY must be at least 32 characters long.")
+# Signed checkpoints of the audit chain's head, one JSON line each, only ever appended to.
+LIAISON_AUDIT_CHECKPOINT_FILE = Path(
+    env_str("LIAISON_AUDIT_CHECKPOINT_FILE", str(DATA_DIR / "audit-checkpoints.jsonl"))
+).resolve()
 
 # -- Hosts and transport -----------------------------------------------------------------------------
 
@@ -121,6 +140,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Outside every middleware below that may answer early, so their answers are covered too.
+    "liaison.accounts.middleware.NoStoreForStaffMiddleware",
     # Every page needs a signed-in user unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -192,6 +213,9 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home:my-work"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60  # an hour: a reset link is a key to patient data
+# Reset requests per hour: per email address, and per client address (staff share a few NAT addresses).
+LIAISON_PASSWORD_RESETS_PER_EMAIL = env_int("LIAISON_PASSWORD_RESETS_PER_EMAIL", 3, minimum=1)
+LIAISON_PASSWORD_RESETS_PER_CLIENT = env_int("LIAISON_PASSWORD_RESETS_PER_CLIENT", 20, minimum=1)
 
 # Multi-factor authentication. Only a demo or a developer's machine may switch it off.
 LIAISON_REQUIRE_MFA = env_bool("LIAISON_REQUIRE_MFA", True)
@@ -261,8 +285,20 @@ else:
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
     EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
-# The address staff use to reach Liaison; links in emails start with it.
-LIAISON_BASE_URL = env_str("LIAISON_BASE_URL", "http://127.0.0.1:8000")
+# The address staff and the public use to reach Liaison: links in emails, survey links and QR posters start
+# with it, so production must say it. The demo and a developer's machine use the address they are served on.
+LIAISON_BASE_URL = env_str("LIAISON_BASE_URL").rstrip("/")
+if not LIAISON_BASE_URL:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "LIAISON_BASE_URL must be set in production: the address people use to reach Liaison, "
+            "e.g. https://liaison.hospital.example (links in emails, survey links and QR posters start with it)."
+        )
+    LIAISON_BASE_URL = local_url()
+if not LIAISON_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"LIAISON_BASE_URL {LIAISON_BASE_URL!r} must start with https:// (or http:// on a developer's machine)."
+    )
 DEFAULT_FROM_EMAIL = env_str("LIAISON_FROM_EMAIL", "Liaison <liaison@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -286,6 +322,13 @@ LIAISON_PUBLIC_SUBMISSIONS_PER_ADDRESS = env_int("LIAISON_PUBLIC_SUBMISSIONS_PER
 LIAISON_PUBLIC_SUBMISSIONS_PER_SITE = env_int("LIAISON_PUBLIC_SUBMISSIONS_PER_SITE", 200, minimum=1)  # per hour
 LIAISON_PUBLIC_PROGRESS_CHECKS_PER_ADDRESS = env_int(
     "LIAISON_PUBLIC_PROGRESS_CHECKS_PER_ADDRESS", 10, minimum=1
+)  # per hour
+# Survey answers (QR posters, links): a ward kiosk or guest Wi-Fi shares one address among many patients.
+LIAISON_PUBLIC_SURVEY_ANSWERS_PER_ADDRESS = env_int(
+    "LIAISON_PUBLIC_SURVEY_ANSWERS_PER_ADDRESS", 20, minimum=1
+)  # per hour
+LIAISON_PUBLIC_SURVEY_ANSWERS_PER_SURVEY = env_int(
+    "LIAISON_PUBLIC_SURVEY_ANSWERS_PER_SURVEY", 500, minimum=1
 )  # per hour
 LIAISON_PUBLIC_DAILY_UPLOAD_MB = env_int("LIAISON_PUBLIC_DAILY_UPLOAD_MB", 500, minimum=1)  # per site
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

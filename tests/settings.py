@@ -6,6 +6,13 @@ import tempfile
 os.environ.setdefault("LIAISON_SECRET_KEY", "test-only-" + "k" * 40 + "-not-for-production-use")
 os.environ.setdefault("LIAISON_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("LIAISON_HTTPS", "0")
+os.environ.setdefault("LIAISON_BASE_URL", "http://127.0.0.1:8000")
+os.environ.setdefault("LIAISON_AUDIT_KEY", "test-only-audit-key-" + "a" * 32)
+# Never the developer's var/: audit tests point this at their own file per test.
+os.environ.setdefault(
+    "LIAISON_AUDIT_CHECKPOINT_FILE",
+    os.path.join(tempfile.mkdtemp(prefix="liaison-test-audit-"), "audit-checkpoints.jsonl"),
+)
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made beside it are safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

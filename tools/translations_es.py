@@ -127,6 +127,38 @@ ES = {
     "(optional)": "(opcional)",
     "Error:": "Error:",
     "There is a problem": "Hay un problema",
+    # The public survey. The Friends and Family Test asks about the person's experience ("experiencia"),
+    # so its scale is feminine, as in NHS England's Spanish version.
+    "Very good": "Muy buena",
+    "Good": "Buena",
+    "Neither good nor poor": "Ni buena ni mala",
+    "Poor": "Mala",
+    "Very poor": "Muy mala",
+    "Don't know": "No lo sé",
+    "Strongly agree": "Totalmente de acuerdo",
+    "Agree": "De acuerdo",
+    "Neither agree nor disagree": "Ni de acuerdo ni en desacuerdo",
+    "Disagree": "En desacuerdo",
+    "Strongly disagree": "Totalmente en desacuerdo",
+    "0 = not at all likely, 10 = extremely likely": "0 = nada probable, 10 = extremadamente probable",
+    "Yes": "Sí",
+    "No": "No",
+    "You may contact me about my answers": "Pueden ponerse en contacto conmigo sobre mis respuestas",
+    "Leave this unticked to stay anonymous.": "Deje esta casilla sin marcar si prefiere seguir en el anonimato.",
+    "Your name": "Su nombre",
+    "To be contacted, give us an email address or a phone number.": "Para que podamos ponernos en contacto con usted, indíquenos un correo electrónico o un teléfono.",
+    "Your answers are anonymous unless you ask us to contact you.": "Sus respuestas son anónimas, salvo que nos pida que nos pongamos en contacto con usted.",
+    "Your answers help us improve care for everyone.": "Sus respuestas nos ayudan a mejorar la atención para todos.",
+    "See what we have changed because of feedback": "Vea lo que hemos cambiado gracias a sus opiniones",
+    "This survey has closed": "Esta encuesta ya está cerrada",
+    "Thank you for your interest.": "Gracias por su interés.",
+    "We have received a lot of answers from your connection or to this survey in the last hour, so we cannot take another one right now. Your answer has not been saved; please send it again in an hour.": "Hemos recibido muchas respuestas desde su conexión o a esta encuesta en la última hora, así que ahora no podemos aceptar otra. Su respuesta no se ha guardado; envíela de nuevo dentro de una hora.",
+    # "You said, we did"
+    "You said, we did": "Lo que nos dijo y lo que hicimos",
+    "What %(name)s has changed because of what patients, families and carers told us.": "Lo que %(name)s ha cambiado a raíz de lo que nos han contado pacientes, familias y cuidadores.",
+    "You said:": "Lo que nos dijo:",
+    "We did:": "Lo que hicimos:",
+    "Nothing has been published here yet.": "Todavía no se ha publicado nada aquí.",
 }
 
 
@@ -141,6 +173,8 @@ def main() -> None:
             entry.msgstr = ES[entry.msgid]
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
+            # msgmerge's guess at a similar old message, meaningless once the translation is ours.
+            entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
         elif not entry.msgstr:
             missing.append(entry.msgid)
     po.metadata["Language"] = "es"

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
 from liaison.accounts.mfa import is_verified
 from liaison.accounts.services import mfa_is_enrolled
@@ -64,4 +65,26 @@ class SessionEndHintMiddleware:
             )
         elif not signed_in and had_hint and getattr(request, "liaison_hint_consumed", False):
             response.delete_cookie(SIGNED_IN_HINT_COOKIE, samesite="Lax")
+        return response
+
+
+class NoStoreForStaffMiddleware:
+    """Nothing shown to signed-in staff may be kept by a browser cache or a proxy.
+
+    Case pages, letters and exports hold patient data; on a shared ward computer the back button or the disk
+    cache would show them to the next person. ``no-store`` keeps them out of every cache, ``private`` out of
+    shared ones for clients that ignore ``no-store``. Anonymous pages (the public front door) and static files
+    (served by WhiteNoise before this runs) keep their own caching. API clients authenticate with a header,
+    not the session, so a request carrying one counts as staff too.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = bool(user is not None and user.is_authenticated)
+        if signed_in or "HTTP_AUTHORIZATION" in request.META:
+            patch_cache_control(response, no_store=True, private=True)
         return response

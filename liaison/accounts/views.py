@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import django_otp
@@ -21,13 +22,15 @@ from liaison.accounts.middleware import SIGNED_IN_HINT_COOKIE
 from liaison.accounts.models import User
 from liaison.audit.services import audit_record
 from liaison.lib.errors import ApplicationError
+from liaison.lib.ratelimit import allow, client_key, key_for
 
 _RECOVERY_SESSION_KEY = "liaison_new_recovery_codes"
 
 
 def _safe_next(request: HttpRequest, default: str = "home:my-work") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # Only a path: redirect() would read any other word as the name of a URL, and fail on an unknown one.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
@@ -187,8 +190,21 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         email = form.cleaned_data["email"].strip().lower()
+        # Every request counts, whether or not the address has an account, so that being refused says
+        # nothing about the address: the page is the same for a known one and an unknown one.
+        if not _password_reset_allowed(self.request, email):
+            audit_record(action="auth.password_reset_refused", details={"email": email, "reason": "too_many"})
+            return render(self.request, "accounts/password_reset_busy.html", status=429)
         audit_record(action="auth.password_reset_requested", details={"email": email})
         return super().form_valid(form)
+
+
+def _password_reset_allowed(request: HttpRequest, email: str) -> bool:
+    """Per address, so one mailbox is not flooded; per connection, so addresses cannot be tried in bulk."""
+    hour = timedelta(hours=1)
+    if not allow("reset-ip", client_key(request), limit=settings.LIAISON_PASSWORD_RESETS_PER_CLIENT, window=hour):
+        return False
+    return allow("reset-email", key_for(email), limit=settings.LIAISON_PASSWORD_RESETS_PER_EMAIL, window=hour)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

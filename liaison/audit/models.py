@@ -2,7 +2,9 @@
 
 Each event's hash is SHA-256 over its canonical form plus the previous event's hash, so altering,
 deleting or reordering any stored event breaks the chain from that point on (``liaison audit verify``).
-UPDATE and DELETE are refused by database triggers (see the migrations).
+UPDATE and DELETE are refused by database triggers (see the migrations). Cutting off the newest events, or
+recomputing the chain after a change, is caught by the signed checkpoints kept outside the database
+(``checkpoints.py``).
 """
 
 from __future__ import annotations

@@ -177,7 +177,8 @@ class IntakeForm(CaseDetailsForm):
 
     def full_clean(self) -> None:
         super().full_clean()
-        if self.errors:  # the page's error summary takes the focus instead (intake.html)
+        # One element per page may have autofocus: after a refused save it is the error summary (intake.html).
+        if self.errors:
             self.fields["site"].widget.attrs.pop("autofocus", None)
 
     def clean(self) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""What a letter says: the variables its template sees, and the elements the law requires in it."""
+"""What a letter says: the variables its template sees, and the elements the law requires in it.
+
+Managers edit letter templates, so a template sees plain values only (strings, numbers, dates and lists or
+dictionaries of those), built here, and is filled in by the sandboxed engine in ``liaison.lib.sandbox``.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +13,17 @@ from types import SimpleNamespace
 from typing import Any
 
 import nh3
-from django.template import Context, Engine
 from django.utils import dateformat, timezone, translation
 
 from liaison.cases import rules
 from liaison.cases.models import Case, Outcome
 from liaison.correspondence.models import Letter, LetterKind
+from liaison.lib import sandbox
+from liaison.org.models import Site
 
 # The only HTML a letter body may contain (officers edit it; it is also printed to PDF).
 ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "h2", "h3"}
 PHSO_NAME = "Parliamentary and Health Service Ombudsman"
-
-# Templates run in a plain engine: only Django's built-in tags and filters, no template loading.
-_ENGINE = Engine(
-    builtins=["django.template.defaulttags", "django.template.defaultfilters"], libraries={}, autoescape=True
-)
 
 
 def sanitise(body: str) -> str:
@@ -31,7 +31,8 @@ def sanitise(body: str) -> str:
 
 
 def render_template_text(source: str, context: dict[str, Any]) -> str:
-    return _ENGINE.from_string(source).render(Context(context))
+    """Fill in a letter template; raises sandbox.TemplateRefused with a message for the template's author."""
+    return sandbox.render(source, context)
 
 
 def plain_text(body_html: str) -> str:
@@ -70,7 +71,28 @@ def needs_qio_paragraph(case: Case) -> bool:
     return case.medicare_beneficiary and bool({"quality_of_care", "premature_discharge"} & set(case.topics or []))
 
 
+def _site_values(site: Site) -> dict[str, str]:
+    """The site as a letter sees it: its published contacts and the US agencies, and who signs, by name."""
+    responsible = site.responsible_person
+    return {
+        "name": site.name,
+        "code": site.code,
+        "address": site.address,
+        "complaints_contact_name": site.complaints_contact_name,
+        "complaints_contact_phone": site.complaints_contact_phone,
+        "complaints_contact_email": site.complaints_contact_email,
+        "complaints_contact_address": site.complaints_contact_address,
+        "responsible_person": responsible.full_name if responsible else "",
+        "responsible_person_title": site.responsible_person_title,
+        "state_agency_name": site.state_agency_name,
+        "state_agency_contact": site.state_agency_contact,
+        "qio_name": site.qio_name,
+        "qio_contact": site.qio_contact,
+    }
+
+
 def letter_context(case: Case, kind: str, *, drafted_by: Any, language: str = "en") -> dict[str, Any]:
+    """Every variable a letter template may use, as plain values (see letters/README.md)."""
     site = case.site
     zone = site.zone
     signer_user = (
@@ -87,46 +109,94 @@ def letter_context(case: Case, kind: str, *, drafted_by: Any, language: str = "e
     interim_date = None
     if case.interim_notice_sent_at and case.followup_within_days:
         interim_date = timezone.localdate(case.interim_notice_sent_at, zone) + timedelta(days=case.followup_within_days)
+    to = recipient(case)
     return {
-        "site": site,
-        "case": SimpleNamespace(
-            reference=case.reference,
-            received_date=timezone.localdate(case.received_at, zone),
-            event_date=case.event_date,
-            type_label=case.get_case_type_display(),
-        ),
-        "recipient": recipient(case),
+        "site": _site_values(site),
+        "case": {
+            "reference": case.reference,
+            "received_date": timezone.localdate(case.received_at, zone),
+            "event_date": case.event_date,
+            "type_label": str(case.get_case_type_display()),
+        },
+        "recipient": {"name": to.name, "address": to.address, "email": to.email},
         "recipient_is_patient": case.complainant_is_patient,
         "patient_name": case.patient_name,
         "today": timezone.localdate(timezone.now(), zone),
-        "signer": SimpleNamespace(name=signer_user.full_name, title=signer_title),
-        "officer": SimpleNamespace(name=(case.owner or drafted_by).full_name),
+        "signer": {"name": signer_user.full_name, "title": signer_title},
+        "officer": {"name": (case.owner or drafted_by).full_name},
         "response_due": timezone.localdate(respond.due, zone) if respond else None,
         "discussion_offer": True,
         "issues": [
-            SimpleNamespace(
-                summary=i.summary,
-                category=i.get_category_display(),
-                finding=i.finding,
-                outcome=i.get_outcome_display() if i.outcome else "",
-            )
+            {
+                "summary": i.summary,
+                "category": str(i.get_category_display()),
+                "finding": i.finding,
+                "outcome": str(i.get_outcome_display()) if i.outcome else "",
+            }
             for i in case.issues.order_by("pk")
         ],
         "overall_outcome": outcome_label(case.outcome, language),
         "how_considered": case.how_considered,
         "learning": case.learning,
-        "actions": list(case.promised_actions.all()),
+        "actions": [
+            {"description": a.description, "owner": a.owner, "due_date": a.due_date}
+            for a in case.promised_actions.all()
+        ],
         "completion_date": case.investigation_completed_on,
         "medicare_qio": needs_qio_paragraph(case),
-        "interim": SimpleNamespace(followup_within_days=case.followup_within_days or 0, followup_date=interim_date),
-        "extension": SimpleNamespace(until=case.extension_agreed_until, agreement=case.extension_agreement),
-        "time_limit": SimpleNamespace(
-            limit_date=time_limit.limit_date,
-            proceeds=bool(case.time_limit_good_reason and case.time_limit_fair_investigation_possible),
-            reasons=case.time_limit_decision_notes,
-        ),
-        "request": SimpleNamespace(department="", questions="", due_date=None),
+        "interim": {"followup_within_days": case.followup_within_days or 0, "followup_date": interim_date},
+        "extension": {"until": case.extension_agreed_until, "agreement": case.extension_agreement},
+        "time_limit": {
+            "limit_date": time_limit.limit_date,
+            "proceeds": bool(case.time_limit_good_reason and case.time_limit_fair_investigation_possible),
+            "reasons": case.time_limit_decision_notes,
+        },
+        "request": {"department": "", "questions": "", "due_date": None},
         "account_excerpt": (case.account or "")[:300],
+    }
+
+
+def sample_letter_context() -> dict[str, Any]:
+    """Made-up values for every letter variable, to try a template on when a manager saves it."""
+    day = date(2026, 1, 15)
+    issue = {"summary": "Sample issue", "category": "Communication", "finding": "Sample finding", "outcome": "Upheld"}
+    return {
+        "site": {
+            "name": "Sample Hospital",
+            "code": "SAMPLE",
+            "address": "1 Sample Road",
+            "complaints_contact_name": "Patient Relations",
+            "complaints_contact_phone": "0100 000 000",
+            "complaints_contact_email": "relations@example.org",
+            "complaints_contact_address": "1 Sample Road",
+            "responsible_person": "Sam Sample",
+            "responsible_person_title": "Chief Executive",
+            "state_agency_name": "State agency",
+            "state_agency_contact": "State agency contact",
+            "qio_name": "Sample QIO",
+            "qio_contact": "QIO contact",
+        },
+        "case": {"reference": "SAMPLE-1", "received_date": day, "event_date": day, "type_label": "Complaint"},
+        "recipient": {"name": "Alex Sample", "address": "2 Sample Street", "email": "alex@example.org"},
+        "recipient_is_patient": True,
+        "patient_name": "Alex Sample",
+        "today": day,
+        "signer": {"name": "Sam Sample", "title": "Chief Executive"},
+        "officer": {"name": "Olly Sample"},
+        "response_due": day,
+        "discussion_offer": True,
+        "issues": [issue, {**issue, "outcome": ""}],
+        "overall_outcome": "Upheld",
+        "how_considered": "Sample text",
+        "learning": "Sample text",
+        "actions": [{"description": "Sample action", "owner": "Ward manager", "due_date": day}],
+        "completion_date": day,
+        "medicare_qio": True,
+        "interim": {"followup_within_days": 10, "followup_date": day},
+        "extension": {"until": day, "agreement": "Sample text"},
+        "time_limit": {"limit_date": day, "proceeds": True, "reasons": "Sample text"},
+        "request": {"department": "Sample department", "questions": "Sample text", "due_date": day},
+        "account_excerpt": "Sample text",
     }
 
 

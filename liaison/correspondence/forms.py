@@ -31,5 +31,13 @@ class ReturnForm(forms.Form):
 
 class TemplateForm(forms.Form):
     subject = forms.CharField(max_length=300)
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 24}), label="Template")
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 24}),
+        label="Template",
+        help_text=(
+            "Use the letter variables, such as {{ recipient.name }}, {{ case.reference }} and {{ site.name }}, "
+            "with {% if %} and {% for %}. Tags that read other templates or files ({% include %}, {% extends %}, "
+            "{% load %}) and {% debug %} are refused."
+        ),
+    )
     note = forms.CharField(max_length=300, required=False, label="What changed")

@@ -15,11 +15,19 @@ from liaison.accounts.permissions import require_site_worker
 from liaison.audit.services import audit_record
 from liaison.cases import services as case_services
 from liaison.cases.models import Case, CaseType, Status, TimelineEvent, TimelineKind
-from liaison.correspondence.content import letter_context, missing_elements, recipient, render_template_text, sanitise
+from liaison.correspondence.content import (
+    letter_context,
+    missing_elements,
+    recipient,
+    render_template_text,
+    sample_letter_context,
+    sanitise,
+)
 from liaison.correspondence.models import Language, Letter, LetterKind, LetterStatus, LetterTemplate
 from liaison.lib.emails import send_templated
 from liaison.lib.errors import ApplicationError
 from liaison.lib.pdf import render_pdf
+from liaison.lib.sandbox import TemplateRefused
 
 LETTERS_DIR = Path(__file__).resolve().parent / "letters"
 
@@ -62,11 +70,14 @@ def template_update(
     """Managers change a template by adding a new version; letters already drafted keep theirs."""
     if not acting_user.has_role(Role.MANAGER, Role.ADMIN):
         raise ApplicationError("Only a manager can change letter templates.")
-    try:
-        render_template_text(body, {})
-        render_template_text(subject, {})
-    except Exception as exc:
-        raise ApplicationError(f"The template has an error: {exc}") from exc
+    subject, body = subject.strip(), sanitise_template(body)
+    # Tried on made-up values, so a forbidden tag, a broken filter or a runaway loop is refused here, as a form
+    # error for the manager, rather than when an officer drafts a letter.
+    for part, source in (("subject", subject), ("text", body)):
+        try:
+            render_template_text(source, sample_letter_context())
+        except TemplateRefused as exc:
+            raise ApplicationError(f"The template's {part} has an error: {exc.message}") from exc
     with transaction.atomic():
         latest = LetterTemplate.objects.filter(
             pack=template.pack, kind=template.kind, language=template.language
@@ -76,8 +87,8 @@ def template_update(
             kind=template.kind,
             language=template.language,
             version=(latest or 0) + 1,
-            subject=subject.strip(),
-            body=sanitise_template(body),
+            subject=subject,
+            body=body,
             note=note,
             created_by=acting_user,
         )
@@ -120,9 +131,16 @@ def letter_draft(
     language = language or (Language.SPANISH if case.preferred_language == "es" else Language.ENGLISH)
     template = template_current(pack=case.site.policy_pack, kind=kind, language=language)
     context = letter_context(case, kind, drafted_by=acting_user, language=language)
-    with translation.override(language):  # dates and built-in words in the letter's language
-        subject = " ".join(render_template_text(template.subject, context).split())[:300]
-        body_html = sanitise(render_template_text(template.body, context))
+    try:
+        with translation.override(language):  # dates and built-in words in the letter's language
+            subject = " ".join(render_template_text(template.subject, context).split())[:300]
+            body_html = sanitise(render_template_text(template.body, context))
+    except TemplateRefused as exc:
+        # A template saved before the sandbox's checks existed, or one that fails only on this case's values.
+        raise ApplicationError(
+            f"The {template.get_kind_display().lower()} template (version {template.version}) cannot be used: "
+            f"{exc.message} Ask a manager to correct it."
+        ) from exc
     with transaction.atomic():
         letter = Letter.objects.create(
             case=case,

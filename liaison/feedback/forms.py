@@ -5,9 +5,33 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, can
 from liaison.feedback.models import QuestionKind, Sentiment, Survey
 from liaison.feedback.services import FFT_CHOICES, LIKERT_CHOICES
-from liaison.org.models import Department
+from liaison.lib.language import in_staff_language, staff_language_if_other
+from liaison.org.models import Department, Site
+
+
+class SiteChoiceForm(forms.Form):
+    """Which site a new survey or improvement action is for, among the sites where the user may do that work.
+
+    A GET form above the main one: the site decides which departments and owners the main form offers.
+    """
+
+    site = forms.ChoiceField(label="Site")
+
+    def __init__(self, *args: Any, user: User, cap: Cap, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "choose_%s")
+        super().__init__(*args, **kwargs)
+        work_site_ids = [pk for pk in user.site_ids if can(user, cap, pk)]
+        self.sites = list(Site.objects.filter(pk__in=work_site_ids, is_active=True).order_by("name"))
+        self.fields["site"].choices = [(site.code, site.name) for site in self.sites]  # type: ignore[attr-defined]
+
+    @property
+    def is_needed(self) -> bool:
+        """Only someone who works at more than one site has anything to choose."""
+        return len(self.sites) > 1
 
 
 class SurveyForm(forms.Form):
@@ -40,9 +64,11 @@ class AnswerForm(forms.Form):
 
     def __init__(self, *args: Any, survey: Survey, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Staff wrote the questions and options: they keep their words, marked with their language.
+        self.staff_language = staff_language_if_other()
         for q in survey.questions.all():
             name = str(q.pk)
-            common: dict[str, Any] = {"label": q.text, "required": q.required}
+            common: dict[str, Any] = {"label": in_staff_language(q.text), "required": q.required}
             if q.kind == QuestionKind.FFT:
                 self.fields[name] = forms.TypedChoiceField(
                     choices=[(v, _(label)) for v, label in FFT_CHOICES], coerce=int, widget=forms.RadioSelect, **common
@@ -65,11 +91,13 @@ class AnswerForm(forms.Form):
                 )
             elif q.kind == QuestionKind.SINGLE:
                 self.fields[name] = forms.ChoiceField(
-                    choices=[(c, c) for c in q.choices], widget=forms.RadioSelect, **common
+                    choices=[(c, in_staff_language(c)) for c in q.choices], widget=forms.RadioSelect, **common
                 )
             elif q.kind == QuestionKind.MULTIPLE:
                 self.fields[name] = forms.MultipleChoiceField(
-                    choices=[(c, c) for c in q.choices], widget=forms.CheckboxSelectMultiple, **common
+                    choices=[(c, in_staff_language(c)) for c in q.choices],
+                    widget=forms.CheckboxSelectMultiple,
+                    **common,
                 )
             else:
                 self.fields[name] = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 5}), **common)
@@ -87,6 +115,13 @@ class AnswerForm(forms.Form):
         if data.get("consent") and not (data.get("email") or data.get("phone")):
             raise forms.ValidationError(_("To be contacted, give us an email address or a phone number."))
         return data
+
+
+class ResponseFilterForm(forms.Form):
+    """The answers list's filters, read from the address."""
+
+    theme = forms.CharField(required=False, max_length=200)
+    sentiment = forms.TypedChoiceField(choices=Sentiment.choices, coerce=int, required=False, empty_value=None)
 
 
 class CorrectionForm(forms.Form):

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from liaison.accounts.models import User
@@ -32,6 +33,8 @@ from liaison.feedback.imports import (
     get_import_job_for_user,
     get_import_site_for_user,
     guess_mapping,
+    import_job_resumable,
+    import_job_resume,
     import_job_start,
     import_job_task,
     import_jobs_for_user,
@@ -199,7 +202,9 @@ def mapping(request: HttpRequest, stored: str) -> HttpResponse:
             source = import_source_save(
                 acting_user=user, site=site, name=entry["source"], mapping=form.cleaned_data["mapping"]
             )
-            started = import_job_start(acting_user=user, source=source, path=path, file_name=entry["file_name"])
+            started = import_job_start(
+                acting_user=user, source=source, path=path, file_name=entry["file_name"], stored_name=stored
+            )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
@@ -226,7 +231,12 @@ def mapping(request: HttpRequest, stored: str) -> HttpResponse:
 
 def _progress_context(job: Any) -> dict[str, Any]:
     percent = 100 if not job.bytes_total else min(100, round(100 * job.bytes_done / job.bytes_total))
-    return {"job": job, "percent": percent, "running": job.status == ImportStatus.RUNNING}
+    return {
+        "job": job,
+        "percent": percent,
+        "running": job.status == ImportStatus.RUNNING,
+        "resumable": import_job_resumable(job),
+    }
 
 
 def job(request: HttpRequest, pk: int) -> HttpResponse:
@@ -241,6 +251,19 @@ def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
     if found.status != ImportStatus.RUNNING and request.htmx:  # type: ignore[attr-defined]
         return HttpResponseClientRefresh()
     return render(request, "feedback/import_job.html#progress", _progress_context(found))
+
+
+@require_POST
+def job_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    found = get_import_job_for_user(user=user, pk=pk)
+    try:
+        import_job_resume(acting_user=user, job=found)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The import continues from where it stopped.")
+    return redirect("feedback_import:job", pk=pk)
 
 
 def rejections_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
@@ -264,7 +287,8 @@ def export(request: HttpRequest, code: str) -> StreamingHttpResponse:
     site = get_import_site_for_user(user=user, code=code)
     source: ImportSource | None = None
     if wanted := request.GET.get("source"):
-        source = ImportSource.objects.filter(site=site, pk=wanted).first() if wanted.isdigit() else None
+        plain_number = wanted.isascii() and wanted.isdigit()  # str.isdigit() also takes "²"
+        source = ImportSource.objects.filter(site=site, pk=wanted).first() if plain_number else None
         if source is None:
             raise Http404
     responses = responses_to_export_for_user(user=user, site=site, source=source)

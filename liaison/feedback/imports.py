@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django_tasks import task
@@ -71,6 +71,10 @@ _HEADING_GUESSES: dict[str, tuple[str, ...]] = {
 }
 
 BATCH_SIZE = 1000
+# A running import moves its heartbeat on with every batch (a batch takes a second or two); one not heard from
+# for this long has lost its worker.
+IMPORT_LEASE = timedelta(minutes=5)
+STOPPED_MESSAGE = "The worker running this import stopped before the end; resume to continue."
 MAX_UPLOAD_MB = 200
 RAW_LIMIT = 2000
 _SNIFF_BYTES = 1024 * 1024
@@ -589,8 +593,13 @@ def import_source_save(*, acting_user: User | None, site: Site, name: str, mappi
     return source
 
 
-def import_job_start(*, acting_user: User | None, source: ImportSource, path: Path, file_name: str = "") -> ImportJob:
-    """Record that this file is about to be imported (the job page shows it at once); the rows come later."""
+def import_job_start(
+    *, acting_user: User | None, source: ImportSource, path: Path, file_name: str = "", stored_name: str = ""
+) -> ImportJob:
+    """Record that this file is about to be imported (the job page shows it at once); the rows come later.
+
+    ``stored_name``: the uploaded copy a web import reads, kept until the job ends so that it can be resumed.
+    """
     _check_may_import(acting_user, source.site)
     kind = file_kind(path)  # refuse a file we cannot read before there is a job for it
     with transaction.atomic():
@@ -600,6 +609,7 @@ def import_job_start(*, acting_user: User | None, source: ImportSource, path: Pa
             file_sha256=file_sha256(path),
             bytes_total=path.stat().st_size,
             started_by=acting_user,
+            stored_name=stored_name,
         )
         audit_record(
             action="feedback.import.start",
@@ -670,9 +680,37 @@ class _Inserter:
             cursor.executemany(self.sql, params)
 
 
+class _LeaseLost(Exception):
+    """This run's lease ended (it was marked failed, or resumed by another run): it must stop writing."""
+
+
+_LEASE_FIELDS = ("attempt", "status", "heartbeat_at", "error", "finished_at")
+_COUNTERS = ("rows_seen", "rows_added", "rows_already_there", "rows_rejected", "bytes_done")
+
+
+def _claim(job: ImportJob) -> None:
+    """Start a new run of the job: a new attempt number, a fresh lease, and the counters as last committed."""
+    ImportJob.objects.filter(pk=job.pk).update(
+        attempt=F("attempt") + 1,
+        status=ImportStatus.RUNNING,
+        heartbeat_at=timezone.now(),
+        error="",
+        finished_at=None,
+    )
+    job.refresh_from_db(fields=[*_LEASE_FIELDS, *_COUNTERS])
+
+
+def _hold_lease(job: ImportJob) -> None:
+    """Inside the batch's transaction: lock the job, refuse to go on if this run no longer holds it."""
+    current = ImportJob.objects.select_for_update().filter(pk=job.pk).values_list("attempt", "status").first()
+    if current != (job.attempt, ImportStatus.RUNNING):
+        raise _LeaseLost
+
+
 def _write_batch(job: ImportJob, batch: _Batch, inserter: _Inserter, bytes_done: int) -> None:
     """One transaction: the new rows, the rejected ones and the job's counters, so a crash loses no count."""
     with transaction.atomic():
+        _hold_lease(job)
         # Two imports into the same source take turns here, so "already there" is counted exactly.
         # (SQLite: every transaction begins IMMEDIATE, which already makes writers take turns.)
         list(ImportSource.objects.select_for_update().filter(pk=job.source_id).values_list("pk"))
@@ -693,7 +731,8 @@ def _write_batch(job: ImportJob, batch: _Batch, inserter: _Inserter, bytes_done:
         job.rows_rejected += len(batch.rejections)
         job.rows_seen += batch.seen
         job.bytes_done = bytes_done
-        job.save(update_fields=["rows_seen", "rows_added", "rows_already_there", "rows_rejected", "bytes_done"])
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=[*_COUNTERS, "heartbeat_at"])
     batch.responses.clear()
     batch.rejections.clear()
     batch.seen = 0
@@ -729,8 +768,12 @@ def import_job_run(
     """Read the file and import its rows in batches; the job ends done, or failed with a message.
 
     Rows already imported into the source (by an earlier run, or a run that was killed) are counted, not added.
+    A job run again (resumed) skips the rows its earlier runs finished: their batches, counters and rejections
+    were committed together. A run that loses its lease stops at its next batch and leaves the job as it is.
     """
     source = job.source
+    _claim(job)
+    done_before = job.rows_seen
     try:
         with open_table(path) as table:
             reader = _RowReader(source=source, headings=table.headings)
@@ -740,6 +783,9 @@ def import_job_run(
             for row in table.rows():
                 if not row.problem and not any(_text(cell) for cell in row.cells):
                     continue  # a blank line, or a sheet's empty formatted row
+                if done_before:
+                    done_before -= 1
+                    continue
                 batch.seen += 1
                 result = row.problem or reader.read(row, strict_width=strict_width)
                 if isinstance(result, str):
@@ -753,6 +799,9 @@ def import_job_run(
                     if progress is not None:
                         progress(job)
             _write_batch(job, batch, inserter, table.bytes_total)
+    except _LeaseLost:
+        job.refresh_from_db()
+        return job
     except ApplicationError as exc:
         _fail(job, exc.message)
         return job
@@ -767,6 +816,11 @@ def import_job_run(
     job.finished_at = timezone.now()
     job.bytes_done = job.bytes_total
     with transaction.atomic():
+        try:
+            _hold_lease(job)
+        except _LeaseLost:
+            job.refresh_from_db()
+            return job
         job.save(update_fields=["status", "finished_at", "bytes_done"])
         # The new comments get their themes and sentiment in the background, in batches.
         transaction.on_commit(_enqueue_pending_analysis)
@@ -825,17 +879,95 @@ def upload_path(stored_name: str) -> Path:
 
 @task()
 def import_job_task(job_id: int, stored_name: str) -> dict[str, int]:
-    """Run an import started from the web pages, then delete the uploaded copy of the file."""
+    """Run an import started from the web pages, then delete the uploaded copy of the file.
+
+    The copy stays while the job may still be resumed: when this run lost its lease to another, or when the
+    worker is killed (then nothing here runs at all).
+    """
     path = upload_path(stored_name)
     job = ImportJob.objects.select_related("source__site", "started_by").get(pk=job_id)
+    keep = False
     try:
         if not path.exists():
             _fail(job, "The uploaded file is no longer there. Upload it again.")
         else:
             import_job_run(job=job, path=path)
+            keep = job.status == ImportStatus.RUNNING or job.error == STOPPED_MESSAGE
     finally:
-        path.unlink(missing_ok=True)
+        if not keep:
+            path.unlink(missing_ok=True)
     return {"added": job.rows_added, "already_there": job.rows_already_there, "rejected": job.rows_rejected}
+
+
+def import_jobs_expire() -> int:
+    """Mark failed every running import whose worker has not been heard from within the lease; how many.
+
+    Called whenever imports are listed and by the worker's periodic sweep. The update is conditional on the
+    lease still being expired, so two callers at once mark (and audit) each job once.
+    """
+    now = timezone.now()
+    cutoff = now - IMPORT_LEASE
+    stale = ImportJob.objects.filter(status=ImportStatus.RUNNING, heartbeat_at__lt=cutoff)
+    marked = 0
+    for job in stale.select_related("source__site", "started_by"):
+        with transaction.atomic():
+            changed = ImportJob.objects.filter(
+                pk=job.pk, status=ImportStatus.RUNNING, attempt=job.attempt, heartbeat_at__lt=cutoff
+            ).update(status=ImportStatus.FAILED, error=STOPPED_MESSAGE, finished_at=now)
+            if changed:
+                marked += 1
+                audit_record(
+                    action="feedback.import.stalled",
+                    actor=None,
+                    obj=job,
+                    site=job.source.site,
+                    details={
+                        "last_heard": job.heartbeat_at.isoformat() if job.heartbeat_at else "",
+                        "rows_seen": job.rows_seen,
+                    },
+                )
+    return marked
+
+
+def import_job_resumable(job: ImportJob) -> bool:
+    """A failed web import whose uploaded copy is still there, unchanged, can be run again from where it stopped."""
+    if job.status != ImportStatus.FAILED or not job.stored_name:
+        return False
+    try:
+        path = upload_path(job.stored_name)
+    except ApplicationError:
+        return False
+    return path.is_file()
+
+
+def import_job_resume(*, acting_user: User, job: ImportJob) -> ImportJob:
+    """Queue a failed import to run again; it skips the rows already done and adds only missing ones."""
+    _check_may_import(acting_user, job.source.site)
+    if not import_job_resumable(job):
+        raise ApplicationError(
+            "This import cannot be resumed: it is not stopped, or its uploaded file is no longer kept. "
+            "Upload the file again; only the rows not yet imported are added."
+        )
+    path = upload_path(job.stored_name)
+    if file_sha256(path) != job.file_sha256:
+        raise ApplicationError("The uploaded file has changed since the import started. Upload it again.")
+    with transaction.atomic():
+        changed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.FAILED).update(
+            status=ImportStatus.RUNNING, error="", finished_at=None, heartbeat_at=None
+        )
+        if not changed:
+            raise ApplicationError("This import was resumed already.")
+        audit_record(
+            action="feedback.import.resume",
+            actor=acting_user,
+            obj=job,
+            site=job.source.site,
+            details={"rows_seen": job.rows_seen, "error": job.error[:300]},
+        )
+        stored = job.stored_name
+        transaction.on_commit(lambda: import_job_task.enqueue(job.pk, stored))
+    job.refresh_from_db()
+    return job
 
 
 # -- Reading with the user's scope ----------------------------------------------------------------------------
@@ -856,8 +988,10 @@ def get_import_site_for_user(*, user: User, code: str) -> Site:
 
 
 def import_jobs_for_user(*, user: User) -> QuerySet[ImportJob]:
+    """The imports the user may see, after marking those whose worker stopped (so none shows "running" for ever)."""
     if not user.has_role(*IMPORT_ROLES):
         return ImportJob.objects.none()
+    import_jobs_expire()
     return ImportJob.objects.filter(source__site_id__in=user.site_ids).select_related("source__site", "started_by")
 
 

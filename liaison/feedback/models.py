@@ -175,9 +175,20 @@ class ImportJob(models.Model):
     )
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The lease: a worker running the job moves heartbeat_at on with every batch. A running job not heard
+    # from within the lease lost its worker (killed, machine restarted) and is marked failed, to be resumed.
+    # Empty while the job waits in the queue for a worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempt = models.PositiveIntegerField(
+        default=0, help_text="Runs of this job so far; a run whose number is no longer the latest stops."
+    )
+    stored_name = models.CharField(
+        max_length=40, blank=True, help_text="The uploaded copy of the file (web imports), kept until the job ends."
+    )
 
     class Meta:
         ordering = ["-started_at"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="feedback_import_lease_idx")]
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"

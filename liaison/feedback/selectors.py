@@ -12,6 +12,7 @@ from django.http import Http404
 
 from liaison.accounts.models import Role, User
 from liaison.feedback.models import FeedbackResponse, Survey
+from liaison.lib.redact import redact_comment
 
 STAFF = (Role.OFFICER, Role.MANAGER)
 DASHBOARD = (Role.OFFICER, Role.MANAGER, Role.EXECUTIVE)
@@ -59,8 +60,15 @@ class Dashboard:
     examples: dict[str, list[str]] = field(default_factory=dict)
 
 
-def dashboard(*, responses: QuerySet[FeedbackResponse], examples_per_theme: int = 2) -> Dashboard:
-    """One pass over the rows in the filter (values only), so it stays cheap for a department's year."""
+def dashboard(
+    *, responses: QuerySet[FeedbackResponse], verbatim: bool = False, examples_per_theme: int = 2
+) -> Dashboard:
+    """One pass over the rows in the filter (values only), so it stays cheap for a department's year.
+
+    Example comments are as written only when ``verbatim`` (for those who work on feedback); otherwise
+    names, numbers, emails and dates are taken out first, as the hiring drills do: an executive sees what
+    was said, not who said it or about whom.
+    """
     result = Dashboard()
     fft = Counter[int]()
     likelihood = Counter[str]()
@@ -69,9 +77,11 @@ def dashboard(*, responses: QuerySet[FeedbackResponse], examples_per_theme: int 
     by_department: dict[str, Counter[str]] = defaultdict(Counter)
     examples: dict[str, list[str]] = defaultdict(list)
     rows = responses.values_list(
-        "received_on", "fft_score", "likelihood", "sentiment", "themes", "department__name", "comment"
+        "received_on", "fft_score", "likelihood", "sentiment", "themes", "department__name", "comment", "contact_name"
     ).order_by("-received_on")
-    for received_on, fft_score, ltr, sentiment, row_themes, department, comment in rows.iterator(chunk_size=5000):
+    for received_on, fft_score, ltr, sentiment, row_themes, department, comment, contact in rows.iterator(
+        chunk_size=5000
+    ):
         result.total += 1
         if fft_score:
             fft[fft_score] += 1
@@ -82,8 +92,11 @@ def dashboard(*, responses: QuerySet[FeedbackResponse], examples_per_theme: int 
         for theme in row_themes or []:
             themes[theme] += 1
             by_department[department or "Whole site"][theme] += 1
-            example = comment[:280]
-            if comment and len(examples[theme]) < examples_per_theme and example not in examples[theme]:
+            if not comment or len(examples[theme]) >= examples_per_theme:
+                continue
+            # Redact the whole comment before cutting it, so half an email address cannot slip through.
+            example = (comment if verbatim else redact_comment(comment, names=[contact]))[:280]
+            if example not in examples[theme]:
                 examples[theme].append(example)
     result.fft_total = sum(fft.values())
     if result.fft_total:

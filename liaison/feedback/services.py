@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from liaison.accounts.models import User
 from liaison.accounts.permissions import require_site_worker
@@ -20,15 +21,22 @@ from liaison.feedback.models import Channel, FeedbackResponse, Question, Questio
 from liaison.lib.errors import ApplicationError
 from liaison.org.models import Department, Site
 
+# Marked for makemessages only (gettext_noop keeps the English): the public survey shows them translated.
 FFT_CHOICES = [
-    (1, "Very good"),
-    (2, "Good"),
-    (3, "Neither good nor poor"),
-    (4, "Poor"),
-    (5, "Very poor"),
-    (6, "Don't know"),
+    (1, gettext_noop("Very good")),
+    (2, gettext_noop("Good")),
+    (3, gettext_noop("Neither good nor poor")),
+    (4, gettext_noop("Poor")),
+    (5, gettext_noop("Very poor")),
+    (6, gettext_noop("Don't know")),
 ]
-LIKERT_CHOICES = ["Strongly agree", "Agree", "Neither agree nor disagree", "Disagree", "Strongly disagree"]
+LIKERT_CHOICES = [
+    gettext_noop("Strongly agree"),
+    gettext_noop("Agree"),
+    gettext_noop("Neither agree nor disagree"),
+    gettext_noop("Disagree"),
+    gettext_noop("Strongly disagree"),
+]
 
 
 def _require_staff(user: User, site: Site) -> None:

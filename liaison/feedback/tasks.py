@@ -19,3 +19,11 @@ def analyse_pending() -> int:
     from liaison.feedback.services import analyse_pending_responses
 
     return analyse_pending_responses()
+
+
+@task()
+def import_jobs_sweep() -> int:
+    """Mark failed the imports whose worker stopped, so none shows "running" for ever (the worker runs this)."""
+    from liaison.feedback.imports import import_jobs_expire
+
+    return import_jobs_expire()

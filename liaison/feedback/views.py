@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
@@ -10,14 +13,24 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, can
 from liaison.audit.services import audit_record
 from liaison.feedback import selectors, services
-from liaison.feedback.forms import AnswerForm, CorrectionForm, DashboardForm, QuestionForm, SurveyForm
+from liaison.feedback.forms import (
+    AnswerForm,
+    CorrectionForm,
+    DashboardForm,
+    QuestionForm,
+    ResponseFilterForm,
+    SiteChoiceForm,
+    SurveyForm,
+)
 from liaison.feedback.models import Channel, Survey
 from liaison.feedback.themes import THEME_LABELS
 from liaison.lib.emails import site_url
 from liaison.lib.errors import ApplicationError
 from liaison.lib.pdf import render_pdf
+from liaison.lib.ratelimit import allow, client_key, key_for
 from liaison.org.models import Site
 
 
@@ -27,8 +40,10 @@ def _user(request: HttpRequest) -> User:
 
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not user.has_role(*selectors.DASHBOARD):
+    if not can(user, Cap.FEEDBACK_DASHBOARD):
         raise Http404
+    # Executives see themes and counts; the comments as written are for those who work on feedback.
+    can_work = can(user, Cap.FEEDBACK_WORK)
     form = DashboardForm(request.GET or None, site_ids=user.site_ids)
     responses = selectors.responses_for_user(user=user)
     if form.is_valid():
@@ -38,7 +53,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             responses = responses.filter(received_on__gte=form.cleaned_data["date_from"])
         if form.cleaned_data.get("date_to"):
             responses = responses.filter(received_on__lte=form.cleaned_data["date_to"])
-    data = selectors.dashboard(responses=responses)
+    data = selectors.dashboard(responses=responses, verbatim=can_work)
     department_rows = [
         {"department": name, "themes": counts.most_common(5), "total": sum(counts.values())}
         for name, counts in sorted(data.themes_by_department.items(), key=lambda item: -sum(item[1].values()))
@@ -53,7 +68,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "sentiment_chart": selectors.sentiment_chart(data.sentiment_by_month),
             "department_rows": department_rows,
             "theme_rows": [(theme, count, data.examples.get(theme, [])) for theme, count in data.themes],
-            "can_work": user.has_role(*selectors.STAFF),
+            "can_work": can_work,
         },
     )
 
@@ -63,12 +78,16 @@ def response_list(request: HttpRequest) -> HttpResponse:
     if not user.has_role(*selectors.STAFF):
         raise Http404
     responses = selectors.responses_for_user(user=user).select_related("department")
-    theme = request.GET.get("theme", "")
+    # A theme or sentiment in the address that is not one of the filter's own values is ignored.
+    filters = ResponseFilterForm(request.GET)
+    filters.is_valid()
+    theme = filters.cleaned_data.get("theme") or ""
     if theme:
         responses = responses.filter(themes__icontains=theme)
-    sentiment = request.GET.get("sentiment", "")
-    if sentiment.isdigit():
-        responses = responses.filter(sentiment=int(sentiment))
+    chosen = filters.cleaned_data.get("sentiment")
+    if chosen is not None:
+        responses = responses.filter(sentiment=chosen)
+    sentiment = "" if chosen is None else str(chosen)
     page = Paginator(responses, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -112,7 +131,10 @@ def survey_list(request: HttpRequest) -> HttpResponse:
     if site is None:
         raise Http404
     site_code = request.POST.get("site") or request.GET.get("site") or site.code
-    site = get_object_or_404(Site, code=site_code, pk__in=user.site_ids)
+    # Matched among the user's own sites: text from the address (a NUL byte, say) never reaches the database.
+    site = next((s for s in Site.objects.filter(pk__in=user.site_ids) if s.code == site_code), None)
+    if site is None:
+        raise Http404
     form = SurveyForm(request.POST or None, site_id=site.pk)
     if request.method == "POST" and form.is_valid():
         try:
@@ -122,8 +144,11 @@ def survey_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Survey created. Add its questions.")
             return redirect("feedback:survey", pk=survey.pk)
+    site_choice = SiteChoiceForm(initial={"site": site.code}, user=user, cap=Cap.FEEDBACK_WORK)
     return render(
-        request, "feedback/surveys.html", {"surveys": selectors.surveys_for_user(user=user), "form": form, "site": site}
+        request,
+        "feedback/surveys.html",
+        {"surveys": selectors.surveys_for_user(user=user), "form": form, "site": site, "site_choice": site_choice},
     )
 
 
@@ -181,6 +206,8 @@ def answer(request: HttpRequest, key: str) -> HttpResponse:
         return render(request, "feedback/answer_closed.html", {"survey": survey, "site": survey.site}, status=410)
     form = AnswerForm(request.POST or None, survey=survey)
     if request.method == "POST" and form.is_valid():
+        if not _answer_allowed(request, survey):
+            return render(request, "feedback/answer_busy.html", {"survey": survey, "site": survey.site}, status=429)
         data = form.cleaned_data
         answers = {k: v for k, v in data.items() if k.isdigit()}
         services.response_submit(
@@ -194,6 +221,22 @@ def answer(request: HttpRequest, key: str) -> HttpResponse:
         )
         return redirect("feedback:answer-thanks", key=key)
     return render(request, "feedback/answer.html", {"survey": survey, "site": survey.site, "form": form})
+
+
+def _answer_allowed(request: HttpRequest, survey: Survey) -> bool:
+    """The same hourly limits as the complaint form: per connection, then per survey against a wider flood.
+
+    A ward's kiosk or guest Wi-Fi puts many patients behind one address, so the per-address limit is generous;
+    it is there to stop a script, not a busy clinic.
+    """
+    hour = timedelta(hours=1)
+    if not allow(
+        "survey-ip", client_key(request), limit=settings.LIAISON_PUBLIC_SURVEY_ANSWERS_PER_ADDRESS, window=hour
+    ):
+        return False
+    return allow(
+        "survey", key_for(survey.public_key), limit=settings.LIAISON_PUBLIC_SURVEY_ANSWERS_PER_SURVEY, window=hour
+    )
 
 
 @login_not_required

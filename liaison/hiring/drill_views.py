@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from liaison.accounts.models import Role, User
 from liaison.cases import selectors as case_selectors
 from liaison.hiring import drills
+from liaison.hiring.forms import ApproveForm, CommentForm, RespondForm, first_error
 from liaison.hiring.models import Drill, DrillResponse
 from liaison.lib.errors import ApplicationError
 
@@ -55,19 +56,26 @@ def drill_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if "approve" in request.POST:
-                drills.drill_approve(
-                    acting_user=user,
-                    drill=drill,
-                    title=request.POST.get("title", drill.title),
-                    scenario=request.POST.get("scenario", drill.scenario),
-                )
+                approve = ApproveForm(request.POST)
+                if not approve.is_valid():
+                    raise ApplicationError(first_error(approve))
+                drills.drill_approve(acting_user=user, drill=drill, **approve.cleaned_data)
                 messages.success(request, "Approved: trainees can now use this drill.")
             elif "comment" in request.POST:
-                response = get_object_or_404(DrillResponse, pk=request.POST.get("response"), drill=drill)
-                drills.drill_comment(acting_user=user, response=response, comment=request.POST.get("comment_text", ""))
+                comment = CommentForm(request.POST, drill=drill)
+                if not comment.is_valid():
+                    raise ApplicationError(first_error(comment))
+                drills.drill_comment(
+                    acting_user=user,
+                    response=comment.cleaned_data["response"],
+                    comment=comment.cleaned_data["comment_text"],
+                )
                 messages.success(request, "Comment saved.")
             else:
-                response = drills.drill_respond(acting_user=user, drill=drill, text=request.POST.get("text", ""))
+                respond = RespondForm(request.POST)
+                if not respond.is_valid():
+                    raise ApplicationError(first_error(respond))
+                response = drills.drill_respond(acting_user=user, drill=drill, text=respond.cleaned_data["text"])
                 return redirect("hiring:drill-response", pk=response.pk)
         except ApplicationError as exc:
             messages.error(request, exc.message)

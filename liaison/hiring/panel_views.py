@@ -12,8 +12,10 @@ from liaison.accounts.models import Role, User
 from liaison.audit.services import audit_record
 from liaison.hiring import panels
 from liaison.hiring.data import load_questions
+from liaison.hiring.forms import ScoreSheetForm, first_error
 from liaison.hiring.models import Candidate, Decision, Score
 from liaison.lib.errors import ApplicationError
+from liaison.lib.forms import ModelMultipleChoiceField
 from liaison.lib.pdf import render_pdf
 from liaison.org.models import Site
 
@@ -37,7 +39,7 @@ class CandidateForm(forms.Form):
 class InterviewForm(forms.Form):
     candidate = forms.ModelChoiceField(queryset=Candidate.objects.none())
     scheduled_for = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), label="When")
-    panel = forms.ModelMultipleChoiceField(queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple)
+    panel = ModelMultipleChoiceField(queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple)
 
 
 class DecisionForm(forms.Form):
@@ -130,16 +132,14 @@ def interview_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 panels.candidate_decide(acting_user=user, candidate=interview.candidate, **form.cleaned_data)
                 messages.success(request, "Decision recorded.")
             else:
-                for key in vacancy.question_keys:
-                    value = request.POST.get(f"score_{key}")
-                    if value:
-                        panels.score_record(
-                            acting_user=user,
-                            interview=interview,
-                            question_key=key,
-                            score=int(value),
-                            notes=request.POST.get(f"notes_{key}", ""),
-                        )
+                # The whole sheet is checked before any score is kept, so a bad value saves nothing.
+                sheet_form = ScoreSheetForm(request.POST, question_keys=vacancy.question_keys)
+                if not sheet_form.is_valid():
+                    raise ApplicationError(first_error(sheet_form))
+                for key, score, notes in sheet_form.scores():
+                    panels.score_record(
+                        acting_user=user, interview=interview, question_key=key, score=score, notes=notes
+                    )
                 if "submit" in request.POST:
                     panels.scores_submit(acting_user=user, interview=interview)
                     messages.success(request, "Scores submitted. You can now see the panel's scores.")

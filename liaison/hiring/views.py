@@ -11,11 +11,22 @@ from liaison.hiring.models import PracticeAttempt
 from liaison.lib.errors import ApplicationError
 
 PARTS = ("situation", "task", "action", "result")
+MAX_SECONDS = 24 * 60 * 60
+SECONDS_MESSAGE = "The time taken must be a number of seconds, up to a day. Reload the page and try again."
 
 
 class PracticeForm(forms.Form):
     answer = forms.CharField(widget=forms.Textarea(attrs={"rows": 12}), label="Your answer", max_length=8000)
-    seconds_taken = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Filled in by the page's timer; a value that is not a plausible number of seconds is refused with a
+    # message rather than reaching the database (which refuses negatives and numbers this large).
+    seconds_taken = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=MAX_SECONDS,
+        widget=forms.HiddenInput,
+        label="Time taken",
+        error_messages={code: SECONDS_MESSAGE for code in ("invalid", "min_value", "max_value")},
+    )
 
 
 def _user(request: HttpRequest) -> User:

@@ -8,6 +8,15 @@ from liaison.accounts.models import Role, User
 from liaison.feedback.themes import THEME_LABELS
 from liaison.org.models import Department
 
+FEEDBACK_NOT_FOUND = "That feedback could not be found, or it is not yours to see. The action will not be linked to it."
+
+
+class SourceForm(forms.Form):
+    """Where a new action starts from: the site, and the feedback it answers (from a link or hidden fields)."""
+
+    site = forms.CharField(required=False, max_length=20)
+    feedback = forms.IntegerField(required=False, min_value=1)
+
 
 class ActionForm(forms.Form):
     what = forms.CharField(max_length=300, label="What will change")

@@ -6,11 +6,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from liaison.accounts.models import Role, User
+from liaison.accounts.permissions import Cap
 from liaison.feedback import selectors as feedback_selectors
+from liaison.feedback.forms import SiteChoiceForm
 from liaison.improvement import services
-from liaison.improvement.forms import ActionForm, CompleteForm
+from liaison.improvement.forms import FEEDBACK_NOT_FOUND, ActionForm, CompleteForm, SourceForm
 from liaison.improvement.models import ActionStatus, ImprovementAction
 from liaison.lib.errors import ApplicationError
+from liaison.lib.language import staff_language_if_other
 from liaison.org.models import Site
 
 READERS = (Role.OFFICER, Role.MANAGER, Role.EXECUTIVE)
@@ -40,18 +43,23 @@ def action_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not user.has_role(Role.OFFICER, Role.MANAGER):
         raise Http404
+    source = SourceForm(request.POST if request.method == "POST" else request.GET)
+    if not source.is_valid() and "site" in source.errors:
+        raise Http404
     site = get_object_or_404(
         Site,
-        code=request.GET.get("site")
-        or request.POST.get("site")
+        code=source.cleaned_data.get("site")
         or Site.objects.filter(pk__in=user.site_ids).order_by("name").values_list("code", flat=True).first(),
         pk__in=user.site_ids,
     )
+    feedback_asked = bool(source.data.get("feedback"))
+    feedback_id = source.cleaned_data.get("feedback")
     feedback = (
-        feedback_selectors.responses_for_user(user=user)
-        .filter(pk=request.GET.get("feedback") or request.POST.get("feedback") or 0, site=site)
-        .first()
+        feedback_selectors.responses_for_user(user=user).filter(pk=feedback_id, site=site).first()
+        if feedback_id
+        else None
     )
+    feedback_missing = feedback_asked and feedback is None
     initial = {}
     if feedback is not None:
         initial = {
@@ -60,6 +68,10 @@ def action_new(request: HttpRequest) -> HttpResponse:
             "department": feedback.department_id,
         }
     form = ActionForm(request.POST or None, site_id=site.pk, initial=initial)
+    if feedback_missing and request.method == "POST":
+        form.add_error(None, FEEDBACK_NOT_FOUND)
+    elif feedback_missing:
+        messages.error(request, FEEDBACK_NOT_FOUND)
     if request.method == "POST" and form.is_valid():
         try:
             action = services.action_create(
@@ -70,7 +82,12 @@ def action_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Improvement action raised.")
             return redirect("improvement:detail", pk=action.pk)
-    return render(request, "improvement/new.html", {"form": form, "site": site, "feedback": feedback})
+    site_choice = SiteChoiceForm(initial={"site": site.code}, user=user, cap=Cap.IMPROVEMENT_WORK)
+    return render(
+        request,
+        "improvement/new.html",
+        {"form": form, "site": site, "feedback": feedback, "site_choice": site_choice},
+    )
 
 
 def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -106,4 +123,8 @@ def you_said_we_did(request: HttpRequest, site_code: str) -> HttpResponse:
         .select_related("department")
         .order_by("-completed_at")[:100]
     )
-    return render(request, "improvement/you_said_we_did.html", {"site": site, "actions": actions})
+    return render(
+        request,
+        "improvement/you_said_we_did.html",
+        {"site": site, "actions": actions, "staff_language": staff_language_if_other()},
+    )

@@ -32,9 +32,11 @@ class RequestOut(RequestSummaryOut):
     questions: str
     received_date: date
     event_date: date | None
-    patient_name: str
-    patient_mrn: str
-    account: str
+    # False on a restricted case whose officer did not share the patient's identity: the three below are null.
+    identity_shared: bool
+    patient_name: str | None
+    patient_mrn: str | None
+    account: str | None
     issues: list[IssueOut]
 
 
@@ -58,15 +60,17 @@ def list_requests(request: HttpRequest) -> list[dict[str, object]]:
 def get_request(request: HttpRequest, request_id: int) -> dict[str, object]:
     item = selectors.get_request_for_investigator(user=request.user, pk=request_id)  # type: ignore[arg-type]
     case = item.case
-    audit_view(request=request, obj=case, site=case.site, what="investigation request (API)")
+    shown = selectors.case_for_investigator(item=item)
+    audit_view(request=request, obj=case, site=case.site, what=selectors.view_label(shown=shown, api=True))
     return {
         **_summary(item),
         "questions": item.questions,
-        "received_date": case.received_at.astimezone(case.site.zone).date(),
-        "event_date": case.event_date,
-        "patient_name": case.patient_name,
-        "patient_mrn": case.patient_mrn,
-        "account": case.account,
+        "received_date": shown.received_date,
+        "event_date": shown.event_date,
+        "identity_shared": shown.identity_shared,
+        "patient_name": shown.patient_name,
+        "patient_mrn": shown.patient_mrn,
+        "account": shown.account,
         "issues": [
             {"id": i.pk, "category": i.get_category_display(), "summary": i.summary} for i in case.issues.order_by("pk")
         ],

@@ -52,10 +52,20 @@ class RequestForm(forms.Form):
         help_text="Leave empty for the site's usual time.",
     )
 
-    def __init__(self, *args: Any, site_id: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, site_id: int, restricted: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = Department.objects.filter(site_id=site_id, is_active=True).order_by("name")  # type: ignore[attr-defined]
         self.fields["department"].label_from_instance = lambda department: department.name  # type: ignore[attr-defined]
+        if restricted:
+            # Only a restricted case asks: any other case shows the department who the patient is, as it must
+            # to find the records. Unticked unless the officer decides the department needs to know.
+            self.fields["share_identity"] = forms.BooleanField(
+                required=False,
+                initial=False,
+                label="Share the patient's identity with the investigator",
+                help_text="This case is restricted. Unless you tick this, the department sees the questions and "
+                "the issues, but not the patient's name, MRN or account.",
+            )
 
 
 class ReassignForm(forms.Form):

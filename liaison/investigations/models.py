@@ -27,6 +27,12 @@ class InvestigationRequest(models.Model):
     status = models.CharField(max_length=20, choices=RequestStatus.choices, default=RequestStatus.OPEN)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
+    share_identity = models.BooleanField(
+        "share the patient's identity",
+        default=False,
+        help_text="For a restricted case: the officer chose to show the department the patient's name, MRN "
+        "and account. An unrestricted case shows them anyway.",
+    )
     statement = models.TextField(blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -48,6 +54,12 @@ class InvestigationRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == RequestStatus.OPEN
+
+    @property
+    def identity_shared(self) -> bool:
+        """Whether the department may see who the patient is. Read at each view, so a case restricted after
+        the request was sent is hidden from then on, unless the officer chose to share when sending."""
+        return not self.case.restricted or self.share_identity
 
 
 class RequestFinding(models.Model):

@@ -74,9 +74,19 @@ def default_due_date(case: Case) -> date:
 
 
 def investigation_request(
-    *, acting_user: User, case: Case, department: Department, questions: str, due_date: date | None = None
+    *,
+    acting_user: User,
+    case: Case,
+    department: Department,
+    questions: str,
+    due_date: date | None = None,
+    share_identity: bool = False,
 ) -> InvestigationRequest:
-    """Ask a department what happened. Its leads and investigators are told by email."""
+    """Ask a department what happened. Its leads and investigators are told by email.
+
+    On a restricted case the department sees the patient's name, MRN and account only when the officer
+    chooses ``share_identity``; on any other case it sees them as it always has.
+    """
     _require_case_worker(acting_user, case)
     if department.site_id != case.site_id:
         raise ApplicationError("Ask a department of the case's own site.")
@@ -87,11 +97,19 @@ def investigation_request(
         raise ApplicationError("The answer cannot be due in the past.")
     with transaction.atomic():
         request = InvestigationRequest.objects.create(
-            case=case, department=department, questions=questions.strip(), due_date=due_date, requested_by=acting_user
+            case=case,
+            department=department,
+            questions=questions.strip(),
+            due_date=due_date,
+            requested_by=acting_user,
+            share_identity=share_identity,
         )
+        shared = ""
+        if case.restricted:
+            shared = ", patient's identity shared" if share_identity else ", patient's identity not shared"
         _case_event(
             request,
-            f"Investigation request sent to {department.name}, due {due_date:%d %b %Y}",
+            f"Investigation request sent to {department.name}, due {due_date:%d %b %Y}{shared}",
             acting_user,
             body=questions,
         )
@@ -100,7 +118,12 @@ def investigation_request(
             actor=acting_user,
             obj=request,
             site=case.site,
-            details={"case": case.reference, "department": department.pk, "due": due_date.isoformat()},
+            details={
+                "case": case.reference,
+                "department": department.pk,
+                "due": due_date.isoformat(),
+                "identity_shared": request.identity_shared,
+            },
         )
         _notify_department(request, "investigation_request")
     return request

@@ -60,11 +60,13 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     return redirect("investigations:detail", pk=item.pk)
         except ApplicationError as exc:
             (answer_form if "answer" in request.POST else time_form).add_error(None, exc.message)
-    audit_view(request=request, obj=case, site=case.site, what="investigation request")
+    # The page is handed the plain values the department may see, never the case itself.
+    shown = selectors.case_for_investigator(item=item)
+    audit_view(request=request, obj=case, site=case.site, what=selectors.view_label(shown=shown))
     return render(
         request,
         "investigations/detail.html",
-        {"item": item, "case": case, "issues": issues, "answer_form": answer_form, "time_form": time_form},
+        {"item": item, "shown": shown, "issues": issues, "answer_form": answer_form, "time_form": time_form},
     )
 
 
@@ -109,7 +111,7 @@ def _case_and_request(
 
 def request_new(request: HttpRequest, reference: str) -> HttpResponse:
     user, case, _ = _case_and_request(request, reference)
-    form = RequestForm(request.POST or None, site_id=case.site_id)
+    form = RequestForm(request.POST or None, site_id=case.site_id, restricted=case.restricted)
     if request.method == "POST" and form.is_valid():
         try:
             services.investigation_request(acting_user=user, case=case, **form.cleaned_data)

@@ -1,9 +1,9 @@
 """What an article says: its sanitised HTML, the site's rules it may quote, and its public address.
 
-Article bodies are Django templates run at display time in a plain engine (built-in tags and filters
-only, no template loading) with two plain dictionaries: ``pack`` (the numbers and names of the site's
-policy pack, taken from the pack modules) and ``site`` (the published contacts). When a pack's rules
-change, every article that quotes them changes with it.
+Article bodies are Django templates run at display time in the sandboxed engine of ``liaison.lib.sandbox``
+(the one letter templates use: no template loading, bounded work) with two plain dictionaries: ``pack`` (the
+numbers and names of the site's policy pack, taken from the pack modules) and ``site`` (the published
+contacts). When a pack's rules change, every article that quotes them changes with it.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import logging
 from typing import Any
 
 import nh3
-from django.template import Context, Engine, TemplateSyntaxError
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
 from liaison.correspondence.content import PHSO_NAME
 from liaison.knowledge.models import Article
+from liaison.lib import sandbox
 from liaison.lib.emails import site_url
 from liaison.org.models import Site
 from liaison.policies import scotland_nhs, us_cms, wales_nhs
@@ -36,10 +36,6 @@ ENGLAND_ACKNOWLEDGE_WORKING_DAYS = 3  # reg. 13(2), UK-3
 ENGLAND_RESPONSE_MONTHS = 6  # reg. 14(4), UK-8
 ENGLAND_TIME_LIMIT_MONTHS = 12  # reg. 12, UK-2
 OCR_FILING_DAYS = 180  # 45 CFR 160.306, HIPAA-14
-
-_ENGINE = Engine(
-    builtins=["django.template.defaulttags", "django.template.defaultfilters"], libraries={}, autoescape=True
-)
 
 
 def _keep_safe_links(element: str, attribute: str, value: str) -> str | None:
@@ -107,21 +103,26 @@ def article_context(site: Site) -> dict[str, Any]:
 
 
 def check_template(body: str, site: Site) -> None:
-    """Raise TemplateSyntaxError (with Django's message) when the body cannot be rendered."""
-    _ENGINE.from_string(body).render(Context(article_context(site)))
+    """Raise sandbox.TemplateRefused, with a message for the author, when the body cannot be rendered."""
+    sandbox.check(body, article_context(site))
 
 
 def render_body(body: str, site: Site) -> SafeString:
     """The body as a reader sees it: the site's numbers filled in, then sanitised again."""
-    rendered: str
+    return render_body_and_problem(body, site)[0]
+
+
+def render_body_and_problem(body: str, site: Site) -> tuple[SafeString, str]:
+    """The body as a reader sees it, and why it could not be filled in (empty when it could), for the staff."""
+    problem = ""
     try:
-        rendered = _ENGINE.from_string(body).render(Context(article_context(site)))
-    except TemplateSyntaxError:
+        rendered = sandbox.render(body, article_context(site))
+    except sandbox.TemplateRefused as exc:
         # Bodies are checked when saved; one that still fails (e.g. saved before a check existed) is
         # shown as written rather than breaking the page.
         logger.warning("An article body could not be rendered for site %s", site.pk)
-        rendered = body
-    return mark_safe(sanitise(rendered))  # noqa: S308 - nh3 has just removed everything but simple formatting
+        rendered, problem = body, exc.message
+    return mark_safe(sanitise(rendered)), problem  # noqa: S308 - nh3 has just removed everything but simple formatting
 
 
 def article_public_path(site_code: str, key: str, language: str = "") -> str:

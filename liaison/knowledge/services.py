@@ -9,7 +9,6 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.template import TemplateSyntaxError
 from django.utils import timezone, translation
 
 from liaison.accounts.models import User
@@ -22,6 +21,7 @@ from liaison.knowledge.models import Article, ArticleVersion, Category, Language
 from liaison.knowledge.selectors import can_edit
 from liaison.lib.emails import send_templated
 from liaison.lib.errors import ApplicationError
+from liaison.lib.sandbox import TemplateRefused
 from liaison.org.models import Site
 
 ARTICLES_DIR = Path(__file__).resolve().parent / "articles"
@@ -44,8 +44,8 @@ def _clean_content(content: Content, site: Site) -> Content:
         raise ApplicationError("Write the article's text.")
     try:
         check_template(body, site)
-    except TemplateSyntaxError as exc:
-        raise ApplicationError(f"The article text has a template error: {exc}") from exc
+    except TemplateRefused as exc:
+        raise ApplicationError(f"The article text has a template error: {exc.message}") from exc
     return Content(title=title[:200], summary=summary[:400], body=body)
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from liaison.accounts.models import User
 from liaison.cases import selectors as case_selectors
 from liaison.knowledge import selectors, services
-from liaison.knowledge.content import article_public_url, render_body
+from liaison.knowledge.content import article_public_url, render_body, render_body_and_problem
 from liaison.knowledge.forms import ArticleForm, EditForm, PublicSearchForm, SendForm, StaffSearchForm
 from liaison.knowledge.models import Article, Language
 from liaison.lib.errors import ApplicationError
@@ -155,6 +155,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     wanted = request.GET.get("version", "")
     shown = next((v for v in history if str(v.version) == wanted), history[0])
     translations = Article.objects.filter(site=article.site, key=article.key).exclude(pk=article.pk)
+    body, body_problem = render_body_and_problem(shown.body, article.site)
     return render(
         request,
         "knowledge/staff_detail.html",
@@ -162,7 +163,8 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "article": article,
             "version": shown,
             "is_current": shown == history[0],
-            "body": render_body(shown.body, article.site),
+            "body": body,
+            "body_problem": body_problem,
             "history": history,
             "translations": translations,
             "public_url": article_public_url(article) if article.is_public else "",

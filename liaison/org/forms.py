@@ -5,13 +5,14 @@ from typing import Any
 from django import forms
 
 from liaison.accounts.models import Role, User
+from liaison.lib.forms import ModelMultipleChoiceField
 from liaison.org.models import Site
 
 
 class DepartmentForm(forms.Form):
     name = forms.CharField(max_length=200)
     code = forms.CharField(max_length=20, required=False, help_text="Optional short code, e.g. ED.")
-    leads = forms.ModelMultipleChoiceField(
+    leads = ModelMultipleChoiceField(
         queryset=User.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -43,7 +43,8 @@ def site_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 def staff_directory(request: HttpRequest, code: str) -> HttpResponse:
     site = selectors.get_site_for_user(user=_user(request), code=code)
-    query = request.GET.get("q", "").strip()[:100]
+    # PostgreSQL refuses a NUL byte in a text parameter; no name holds one, so it is dropped.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     page = Paginator(selectors.staff_directory(site=site, query=query), 50).get_page(request.GET.get("page"))
     return render(request, "org/staff_directory.html", {"site": site, "page": page, "query": query})
 

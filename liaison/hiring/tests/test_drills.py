@@ -75,3 +75,22 @@ def test_reply_feedback_flags_a_missing_timescale_and_blame(cast: Cast, closed_c
         in client.get(reverse("hiring:drill-response", args=[response.pk])).content.decode()
     )
     assert as_user(cast.auditor).get(reverse("hiring:drill-response", args=[response.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("value", ["abc", "", "99999999999999999999", "-1"])
+def test_it_refuses_a_comment_on_a_reply_that_is_not_one_of_the_drills(
+    cast: Cast, closed_case, as_user, value: str
+) -> None:
+    drill = drills.drill_from_case(acting_user=cast.manager, case=closed_case)
+    drills.drill_approve(acting_user=cast.manager, drill=drill, title="Pain relief", scenario=drill.scenario)
+    reply = drills.drill_respond(
+        acting_user=cast.officer, drill=drill, text="I am sorry. I will call you by Friday with an answer."
+    )
+    client = as_user(cast.manager)
+    response = client.post(
+        reverse("hiring:drill", args=[drill.pk]), {"comment": "1", "response": value, "comment_text": "Give a date."}
+    )
+    assert response.status_code == 302
+    assert "Choose one of this drill&#x27;s replies to comment on." in client.get(response["Location"]).content.decode()
+    reply.refresh_from_db()
+    assert reply.manager_comment == ""

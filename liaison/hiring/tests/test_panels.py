@@ -140,3 +140,22 @@ def test_the_kit_and_the_score_sheet_print(cast: Cast, interview, as_user) -> No
     panels.scores_submit(acting_user=cast.officer, interview=interview)
     sheet = as_user(cast.officer).get(reverse("hiring:sheet-pdf", args=[interview.pk]))
     assert sheet["Content-Type"] == "application/pdf"
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "0", "6", "99999999999999999999", "1e309", "3\x00"])
+def test_it_explains_a_score_that_is_not_one_to_five_and_saves_nothing(
+    cast: Cast, interview, as_user, value: str
+) -> None:
+    from liaison.hiring.models import Score
+
+    first, second = interview.candidate.vacancy.question_keys[:2]
+    client = as_user(cast.officer)
+    response = client.post(
+        reverse("hiring:interview", args=[interview.pk]),
+        {f"score_{first}": "4", f"score_{second}": value, f"notes_{second}": "Clear"},
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Scores run from 1 to 5." in page
+    # A sheet with one bad score is refused whole, so no score is half-saved.
+    assert not Score.objects.filter(interview=interview).exists()

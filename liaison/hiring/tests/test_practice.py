@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
 
 from conftest import Cast
@@ -58,4 +59,15 @@ def test_a_too_short_answer_is_explained(cast: Cast, as_user) -> None:
         .content.decode()
     )
     assert "Write your answer in a few sentences first." in page
+    assert not PracticeAttempt.objects.exists()
+
+
+@pytest.mark.parametrize("seconds", ["-5", "12345678901234567890", "abc", "1e309"])
+def test_it_explains_a_time_taken_that_is_not_a_number_of_seconds(cast: Cast, as_user, seconds: str) -> None:
+    question = load_questions()[0]
+    response = as_user(cast.officer).post(
+        reverse("hiring:question", args=[question.key]), {"answer": ANSWER, "seconds_taken": seconds}
+    )
+    assert response.status_code == 200
+    assert "The time taken must be a number of seconds" in response.content.decode()
     assert not PracticeAttempt.objects.exists()

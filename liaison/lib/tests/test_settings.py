@@ -18,6 +18,8 @@ REPO = Path(__file__).resolve().parents[3]
 PRODUCTION_ENV = {
     "LIAISON_SECRET_KEY": "Zx9-" + "prod-secret-key-with-plenty-of-entropy-" * 2,
     "LIAISON_ALLOWED_HOSTS": "liaison.hospital.example",
+    "LIAISON_BASE_URL": "https://liaison.hospital.example",
+    "LIAISON_AUDIT_KEY": "audit-" + "prod-audit-key-with-entropy-" * 2,
     "DATABASE_URL": "sqlite:///:memory:",
 }
 
@@ -89,3 +91,64 @@ def test_error_reports_carry_no_form_values(rf) -> None:  # type: ignore[no-unty
     cleaned = NoPatientDataReporterFilter().get_post_parameters(request)
     assert "Jane Example" not in str(cleaned) and "1234567" not in str(cleaned)
     assert set(cleaned) == {"patient_name", "mrn"}
+
+
+def test_production_refuses_to_start_without_a_base_url(tmp_path: Path) -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "LIAISON_BASE_URL"}
+    result = run_liaison(["manage", "check"], env, tmp_path)
+    assert result.returncode != 0
+    assert "LIAISON_BASE_URL must be set in production" in result.stderr
+    result = run_liaison(
+        ["manage", "check"], {**PRODUCTION_ENV, "LIAISON_BASE_URL": "liaison.hospital.example"}, tmp_path
+    )
+    assert result.returncode != 0 and "must start with https://" in result.stderr
+
+
+SHOW_LINKS = (
+    "from django.conf import settings; from django.urls import reverse; from liaison.lib.emails import site_url; "
+    "print(settings.LIAISON_BASE_URL); print(site_url(reverse('feedback:answer', args=['abc123'])))"
+)
+
+
+def test_the_demo_links_to_the_host_and_port_it_is_served_on(tmp_path: Path) -> None:
+    demo = {"LIAISON_DEMO": "1", "LIAISON_REQUIRE_MFA": "0", "DATABASE_URL": "sqlite:///:memory:"}
+    result = run_liaison(
+        ["manage", "shell", "--no-imports", "-c", SHOW_LINKS], {**demo, "LIAISON_PORT": "8123"}, tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["http://127.0.0.1:8123", "http://127.0.0.1:8123/s/abc123/"]
+    result = run_liaison(
+        ["manage", "shell", "--no-imports", "-c", SHOW_LINKS],
+        {**demo, "LIAISON_HOST": "::1", "LIAISON_PORT": "9000"},
+        tmp_path,
+    )
+    assert result.stdout.split()[0] == "http://[::1]:9000", result.stderr
+    # A base URL that is given wins over the bind address.
+    given = {**demo, "LIAISON_PORT": "8123", "LIAISON_BASE_URL": "https://liaison.test/"}
+    result = run_liaison(["manage", "shell", "--no-imports", "-c", SHOW_LINKS], given, tmp_path)
+    assert result.stdout.split() == ["https://liaison.test", "https://liaison.test/s/abc123/"], result.stderr
+
+
+def test_the_demo_makes_its_own_secret_key_and_keeps_it(tmp_path: Path) -> None:
+    demo = {"LIAISON_DEMO": "1", "LIAISON_REQUIRE_MFA": "0", "DATABASE_URL": "sqlite:///:memory:"}
+    code = (
+        "import hashlib; from django.conf import settings; print(hashlib.sha256(settings.SECRET_KEY.encode()).digest())"
+    )
+    first = run_liaison(["manage", "shell", "--no-imports", "-c", code], demo, tmp_path)
+    assert first.returncode == 0, first.stderr
+    key_file = tmp_path / "secret_key"
+    assert len(key_file.read_text()) >= 64 and key_file.stat().st_mode & 0o077 == 0  # readable by its owner only
+    again = run_liaison(["manage", "shell", "--no-imports", "-c", code], demo, tmp_path)
+    assert again.stdout == first.stdout  # sessions survive a restart
+
+
+def test_no_generated_key_or_data_folder_is_committed() -> None:
+    tracked = subprocess.run(
+        ["git", "ls-files", "--", "*secret_key*", "*audit_key*", "var", "liaison/var"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    if tracked.returncode != 0:
+        pytest.skip("not a git checkout")
+    assert tracked.stdout.split() == []

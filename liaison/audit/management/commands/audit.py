@@ -1,4 +1,4 @@
-"""``liaison audit verify``: recompute the audit trail's hash chain."""
+"""``liaison audit verify`` and ``liaison audit checkpoint``: check the audit trail, and pin its head."""
 
 from __future__ import annotations
 
@@ -7,24 +7,93 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from liaison.audit.chain import verify_chain
+from liaison.audit.chain import checkpoint_take, checkpoint_write, verify_trail
+from liaison.audit.checkpoints import checkpoint_file
+
+
+def _events(count: int) -> str:
+    return f"{count} event{'' if count == 1 else 's'}"
 
 
 class Command(BaseCommand):
-    help = "Work with the audit trail. 'verify' recomputes the hash chain and exits 1 at the first broken event."
+    help = (
+        "Work with the audit trail. 'verify' recomputes the hash chain, checks it against every signed "
+        "checkpoint and exits 1 at the first missing or altered event; 'checkpoint' signs the current head."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True)
-        sub.add_parser("verify", help="Recompute every event's hash and check the chain links.")
+        verify = sub.add_parser(
+            "verify", help="Recompute every event's hash, check the chain links and every signed checkpoint."
+        )
+        verify.add_argument(
+            "--no-checkpoint",
+            action="store_true",
+            help="Do not append a checkpoint of the verified head (e.g. when checking a copy of the file).",
+        )
+        sub.add_parser(
+            "checkpoint", help="Check the events since the newest checkpoint, then sign and record the head."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "verify":
-            report = verify_chain()
-            if report.ok:
-                self.stdout.write(f"Audit trail intact: {report.checked} events verified.")
-                return
-            raise CommandError(
-                f"Audit trail broken at event #{report.broken_seq} (id {report.broken_id}): {report.reason}. "
-                f"{report.checked} events before it verified.",
-                returncode=1,
+            self._verify(write_checkpoint=not options["no_checkpoint"])
+        else:
+            self._checkpoint()
+
+    def _verify(self, *, write_checkpoint: bool) -> None:
+        report = verify_trail()
+        if not report.ok:
+            first, *others = report.findings
+            lines = [f"Audit trail broken: {first.text}."]
+            lines += [f"Also: {finding.text}." for finding in others]
+            if report.chain.ok:
+                lines.append(f"The hash chain itself fits together ({_events(report.chain.checked)}).")
+            else:
+                lines.append(f"{_events(report.chain.checked)} before the first broken link verified.")
+            raise CommandError("\n".join(lines), returncode=1)
+
+        out = [f"Audit trail intact: {_events(report.chain.checked)} verified."]
+        newest = report.newest_checkpoint
+        if newest is None:
+            out.append(
+                f"No checkpoints yet in {checkpoint_file()}: the chain alone cannot show that the newest "
+                "events were deleted or that the whole chain was recomputed."
             )
+        else:
+            count = len(report.checkpoints)
+            out.append(
+                f"{count} signed checkpoint{'s match' if count != 1 else ' matches'} the trail "
+                f"(the newest, of {newest.when()}, signed event #{newest.seq})."
+            )
+        after = report.after_last_checkpoint
+        if newest is not None and after:
+            verb = "is" if after == 1 else "are"
+            out.append(f"{_events(after)} after the last checkpoint {verb} verified by the chain only.")
+        elif newest is not None:
+            out.append("Every event is covered by a signed checkpoint.")
+        head = report.chain.head
+        if write_checkpoint and head is not None:
+            try:
+                checkpoint = checkpoint_write(head=head)
+            except OSError as exc:
+                # The trail is intact, so the exit status stays 0; the warning still reaches cron's mail.
+                self.stderr.write(
+                    f"Warning: no checkpoint written: {checkpoint_file()} cannot be written ({exc.strerror})."
+                )
+            else:
+                out.append(f"Checkpoint written: event #{checkpoint.seq}, {_events(checkpoint.count)}.")
+        self.stdout.write("\n".join(out))
+
+    def _checkpoint(self) -> None:
+        result = checkpoint_take()
+        if not result.ok:
+            raise CommandError(f"No checkpoint written: {result.problem}.", returncode=1)
+        if result.checkpoint is None:
+            self.stdout.write("The audit trail has no events yet: nothing to checkpoint.")
+            return
+        checkpoint = result.checkpoint
+        self.stdout.write(
+            f"Checkpoint written to {checkpoint_file()}: event #{checkpoint.seq} "
+            f"({_events(checkpoint.count)}, head {checkpoint.head_hash[:12]}…) at {checkpoint.when()}."
+        )
