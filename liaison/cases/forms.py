@@ -26,6 +26,7 @@ from liaison.cases.models import (
     TimelineKind,
 )
 from liaison.cases.rules import RED_FLAGS
+from liaison.lib.forms import ModelMultipleChoiceField
 from liaison.org.models import Department, Site, StaffGroup
 
 LANGUAGES = [
@@ -343,7 +344,7 @@ class LinkForm(forms.Form):
 class RestrictForm(forms.Form):
     restricted = forms.BooleanField(required=False, label="Restrict this case to named people")
     reason = forms.ChoiceField(choices=[("", "—"), *RestrictionReason.choices], required=False)
-    users = forms.ModelMultipleChoiceField(
+    users = ModelMultipleChoiceField(
         queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label="People who may see it"
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -200,21 +201,101 @@ def sample_letter_context() -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class ChecklistItem:
+    """An element of a final response that the officer may give in their own words and confirm."""
+
+    key: str  # "how_considered", "outcome", "actions", "issue:<pk>"
+    label: str  # what the rule requires, for the officer
+    recorded: str  # what the case records, shown beside the checkbox
+    ready: bool  # the case records it (nothing to confirm otherwise)
+    found: bool  # the letter carries the recorded words themselves
+    confirmed: bool  # the officer confirmed the letter gives it in other words
+
+    @property
+    def met(self) -> bool:
+        return self.ready and (self.found or self.confirmed)
+
+
+def _first_line(value: str) -> str:
+    return value.strip().splitlines()[0][:80] if value.strip() else ""
+
+
+def response_checklist(letter: Letter) -> list[ChecklistItem]:
+    """The substance of a final response: how the complaint was looked into, the conclusion on each issue, the
+    overall outcome and the actions. An officer rewords these for the reader, so each is met when the letter
+    carries the recorded words or when the officer has confirmed, element by element, that the letter gives it."""
+    if letter.kind != LetterKind.FINAL_RESPONSE:
+        return []
+    case = letter.case
+    us = case.site.policy_pack == "us_cms"
+    text = _norm(plain_text(letter.body_html))
+    confirmed = letter.confirmed_elements or {}
+
+    def says(fragment: str) -> bool:
+        return bool(fragment.strip()) and _norm(fragment) in text
+
+    items = [
+        ChecklistItem(
+            "how_considered",
+            "the steps taken to investigate (US-15)" if us else "how the complaint was considered (UK-7)",
+            case.how_considered,
+            bool(case.how_considered.strip()),
+            says(_first_line(case.how_considered)),
+            "how_considered" in confirmed,
+        ),
+        ChecklistItem(
+            "outcome",
+            "the results of the grievance process (US-15)" if us else "the overall conclusion (UK-7)",
+            outcome_label(case.outcome, letter.language),
+            bool(case.outcome),
+            bool(case.outcome) and says(outcome_label(case.outcome, letter.language)),
+            "outcome" in confirmed,
+        ),
+    ]
+    for index, issue in enumerate(case.issues.order_by("pk"), start=1):
+        outcome = issue.get_outcome_display() if issue.outcome else "no outcome recorded"
+        items.append(
+            ChecklistItem(
+                f"issue:{issue.pk}",
+                f"the finding and conclusion on issue {index} ({'US-15' if us else 'UK-7'})",
+                f"{issue.summary} — {outcome}: {issue.finding or 'no finding recorded'}",
+                bool(issue.finding.strip() and issue.outcome),
+                says(issue.summary),
+                f"issue:{issue.pk}" in confirmed,
+            )
+        )
+    if not us:
+        actions = list(case.promised_actions.all())
+        upheld = case.outcome in (Outcome.UPHELD, Outcome.PARTLY_UPHELD)
+        if actions or upheld:
+            items.append(
+                ChecklistItem(
+                    "actions",
+                    "confirmation of the actions taken or to be taken (UK-7)",
+                    "; ".join(a.description for a in actions) or "no actions recorded",
+                    bool(actions),
+                    bool(actions) and all(says(a.description) for a in actions),
+                    "actions" in confirmed,
+                )
+            )
+    return items
+
+
 def missing_elements(letter: Letter, *, signer: Any = None) -> list[str]:
-    """Every element the law requires in a final response that this letter lacks, named for the officer."""
+    """Every element the law requires in a final response that this letter lacks, named for the officer.
+
+    Names, contacts, dates and the ombudsman paragraph are checked in the text; the substance (see
+    :func:`response_checklist`) must be recorded on the case, and either quoted or confirmed by the officer."""
     if letter.kind != LetterKind.FINAL_RESPONSE:
         return []
     case = letter.case
     site = case.site
     text = _norm(plain_text(letter.body_html))
-    issues = list(case.issues.order_by("pk"))
     missing: list[str] = []
 
     def says(fragment: str) -> bool:
         return bool(fragment.strip()) and _norm(fragment) in text
-
-    def first_line(value: str) -> str:
-        return value.strip().splitlines()[0][:80] if value.strip() else ""
 
     def formatted(day: date | None) -> list[str]:
         if day is None:
@@ -222,18 +303,29 @@ def missing_elements(letter: Letter, *, signer: Any = None) -> list[str]:
         with translation.override(letter.language):
             return [dateformat.format(day, fmt) for fmt in ("F j, Y", "j F Y", r"j \d\e F \d\e Y", "Y-m-d")]
 
-    issue_results = all(i.finding.strip() and i.outcome and says(i.summary) for i in issues) and bool(issues)
+    checklist = response_checklist(letter)
+    issues = [item for item in checklist if item.key.startswith("issue:")]
+    for item in checklist:
+        if item.met or item.key.startswith("issue:"):
+            continue
+        missing.append(item.label if item.ready else f"{item.label}: record it on the case first")
+    if not issues:
+        missing.append("at least one issue with its finding and conclusion")
+    elif not all(item.met for item in issues):
+        unmet = [item for item in issues if not item.met]
+        label = (
+            "a result for every issue raised (US-15)"
+            if site.policy_pack == "us_cms"
+            else "the conclusions on every issue (UK-7)"
+        )
+        if any(not item.ready for item in unmet):
+            label += ": record a finding and an outcome for every issue on the case first"
+        missing.append(label)
     if site.policy_pack == "us_cms":
         if not says(site.complaints_contact_name):
             missing.append("the name of the hospital contact person (US-15)")
-        if not says(first_line(case.how_considered)):
-            missing.append("the steps taken to investigate (US-15)")
-        if not (case.outcome and says(outcome_label(case.outcome, letter.language))):
-            missing.append("the results of the grievance process (US-15)")
         if not any(says(text_date) for text_date in formatted(case.investigation_completed_on)):
             missing.append("the date of completion (US-15)")
-        if not issue_results:
-            missing.append("a result for every issue raised (US-15)")
         if needs_qio_paragraph(case) and not says(site.qio_name):
             missing.append("the QIO paragraph: the right to a Quality Improvement Organization review (US-11)")
         if not says(site.state_agency_name):
@@ -242,14 +334,6 @@ def missing_elements(letter: Letter, *, signer: Any = None) -> list[str]:
         responsible = site.responsible_person
         if responsible is None or not says(responsible.full_name) or (signer is not None and signer != responsible):
             missing.append("signature by the site's responsible person (UK-7)")
-        if not says(first_line(case.how_considered)):
-            missing.append("how the complaint was considered (UK-7)")
-        if not (case.outcome and says(outcome_label(case.outcome, letter.language)) and issue_results):
-            missing.append("the conclusions on every issue (UK-7)")
-        actions = list(case.promised_actions.all())
-        upheld = case.outcome in (Outcome.UPHELD, Outcome.PARTLY_UPHELD)
-        if (upheld and not actions) or not all(says(a.description) for a in actions):
-            missing.append("confirmation of the actions taken or to be taken (UK-7)")
         if PHSO_NAME.casefold() not in text:
             missing.append("the Ombudsman (PHSO) paragraph (UK-7)")
     return missing

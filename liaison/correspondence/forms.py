@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from liaison.correspondence.models import Language, LetterKind
@@ -41,3 +43,20 @@ class TemplateForm(forms.Form):
         ),
     )
     note = forms.CharField(max_length=300, required=False, label="What changed")
+
+
+class ChecklistForm(forms.Form):
+    """One box per element of a final response that the officer may give in their own words."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, items: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.items = items
+        self.fields["confirmed"] = forms.MultipleChoiceField(
+            required=False,
+            choices=[(item.key, item.label) for item in items],
+            widget=forms.CheckboxSelectMultiple,
+            label="The letter gives each of these in its own words",
+            initial=[item.key for item in items if item.confirmed],
+        )

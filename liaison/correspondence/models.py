@@ -79,6 +79,9 @@ class Letter(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     sent_to = models.CharField(max_length=254, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # Elements of a final response the officer confirmed the letter gives in its own words:
+    # {"how_considered": {"by": user id, "at": ISO time}, "issue:12": {...}}. Cleared whenever the text changes.
+    confirmed_elements = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-pk"]

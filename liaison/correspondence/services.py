@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 
 from django.core.files.base import ContentFile
@@ -20,6 +21,7 @@ from liaison.correspondence.content import (
     missing_elements,
     recipient,
     render_template_text,
+    response_checklist,
     sample_letter_context,
     sanitise,
 )
@@ -177,12 +179,50 @@ def letter_edit(
             body_html=sanitise(body_html),
             large_print=large_print,
             version=F("version") + 1,
+            # The officer confirmed what the old words said; new words need a new look.
+            confirmed_elements={},
         )
         if not updated:
             raise ApplicationError(
                 "This letter was changed by someone else after you opened it; your edits were not saved. Reload it."
             )
         audit_record(action="letter.edit", actor=acting_user, obj=letter, site=letter.case.site)
+    letter.refresh_from_db()
+    return letter
+
+
+def letter_confirm_elements(*, acting_user: User, letter: Letter, keys: Iterable[str], expected_version: int) -> Letter:
+    """The officer confirms, element by element, that the draft gives what the rules require in its own words."""
+    _require_worker(acting_user, letter.case)
+    if not letter.is_editable:
+        raise ApplicationError("Only a draft's checklist can be changed.")
+    items = {item.key: item for item in response_checklist(letter)}
+    chosen = set(keys)
+    unknown = chosen - set(items)
+    if unknown:
+        raise ApplicationError("The checklist changed since the page was opened. Reload it and confirm again.")
+    not_ready = [items[key].label for key in sorted(chosen) if not items[key].ready]
+    if not_ready:
+        raise ApplicationError("Record these on the case before confirming them: " + "; ".join(not_ready) + ".")
+    now = timezone.now().isoformat()
+    kept = letter.confirmed_elements or {}
+    confirmed = {key: kept.get(key) or {"by": acting_user.pk, "at": now} for key in sorted(chosen)}
+    with transaction.atomic():
+        updated = Letter.objects.filter(pk=letter.pk, version=expected_version, status=LetterStatus.DRAFT).update(
+            confirmed_elements=confirmed
+        )
+        if not updated:
+            raise ApplicationError(
+                "This letter changed after you opened it, so the checklist was not saved. Reload it and check again."
+            )
+        _timeline(letter, f"Checklist confirmed: {len(confirmed)} of {len(items)} elements", acting_user)
+        audit_record(
+            action="letter.confirm_elements",
+            actor=acting_user,
+            obj=letter,
+            site=letter.case.site,
+            details={"confirmed": sorted(confirmed), "version": expected_version},
+        )
     letter.refresh_from_db()
     return letter
 

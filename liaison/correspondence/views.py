@@ -10,8 +10,8 @@ from liaison.accounts.models import Role, User
 from liaison.audit.services import audit_record, audit_view
 from liaison.cases import selectors as case_selectors
 from liaison.correspondence import services
-from liaison.correspondence.content import missing_elements
-from liaison.correspondence.forms import DraftForm, EditForm, ReturnForm, TemplateForm
+from liaison.correspondence.content import missing_elements, response_checklist
+from liaison.correspondence.forms import ChecklistForm, DraftForm, EditForm, ReturnForm, TemplateForm
 from liaison.correspondence.models import Letter, LetterStatus, LetterTemplate
 from liaison.lib.errors import ApplicationError
 
@@ -73,6 +73,7 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _worker(request)
     letter = _letter(user, pk)
     audit_view(request=request, obj=letter.case, site=letter.case.site, what=f"letter {letter.pk}")
+    checklist = response_checklist(letter)
     return render(
         request,
         "correspondence/detail.html",
@@ -84,6 +85,10 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else [],
             "can_sign": user.has_role(Role.MANAGER) and letter.case.site_id in user.site_ids,
             "return_form": ReturnForm(),
+            "checklist": checklist,
+            "checklist_form": ChecklistForm(items=checklist, initial={"version": letter.version})
+            if checklist and letter.is_editable
+            else None,
         },
     )
 
@@ -134,6 +139,17 @@ def letter_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             form = ReturnForm(request.POST)
             services.letter_return(acting_user=user, letter=letter, reason=form.data.get("reason", ""))
             messages.success(request, "Returned to draft.")
+        elif step == "confirm":
+            checklist = ChecklistForm(request.POST, items=response_checklist(letter))
+            if not checklist.is_valid():
+                raise ApplicationError("Choose from the checklist as shown; reload the page and try again.")
+            services.letter_confirm_elements(
+                acting_user=user,
+                letter=letter,
+                keys=checklist.cleaned_data["confirmed"],
+                expected_version=checklist.cleaned_data["version"],
+            )
+            messages.success(request, "Checklist saved.")
         elif step in ("email", "post"):
             services.letter_send(acting_user=user, letter=letter, by=step)
             messages.success(
