@@ -487,3 +487,231 @@ def test_assigning_puts_the_case_in_the_new_owners_my_cases_and_my_work(cast: Ca
     my_work = manager.get(reverse("home:my-work")).content.decode()
     assert "Departments have answered" in my_work and case.reference in my_work
     assert case.reference not in as_user(cast.officer).get(reverse("cases:worklist")).content.decode()
+
+
+# -- The case's other steps: asking a department, its answer, and the letters -----------------------------------
+
+
+@dataclass
+class Step:
+    """One workflow step outside the case's own actions, performed through its page as the person who does it."""
+
+    name: str
+    who: str  # the cast member who performs it
+    prepare: Callable[[Cast, Case], Any]  # returns the object the step works on (request, letter) or None
+    url: Callable[[Case, Any], str]
+    data: Callable[[Cast, Case, Any], dict[str, Any]]
+    expect: Callable[[Cast, Case, Any], bool]  # fields afterwards
+    timeline: str
+    audit: str
+    refuse: Callable[[Cast, Case], Any]  # a state in which it must be refused; returns the object
+    needs_pdf: bool = False
+
+
+def _request(cast: Cast, case: Case) -> Any:
+    from liaison.investigations.services import investigation_request
+
+    return investigation_request(
+        acting_user=cast.officer, case=case, department=cast.ed, questions="What happened?", due_date=_today()
+    )
+
+
+def _answered(cast: Cast, case: Case) -> Any:
+    from liaison.investigations.services import investigation_answer
+
+    return investigation_answer(acting_user=cast.investigator, request=_request(cast, case), statement="x", findings={})
+
+
+def _draft(cast: Cast, case: Case, kind: str = "acknowledgement") -> Any:
+    from liaison.correspondence.services import letter_draft
+
+    return letter_draft(acting_user=cast.officer, case=case, kind=kind)
+
+
+def _submitted(cast: Cast, case: Case) -> Any:
+    from liaison.correspondence.services import letter_submit
+
+    return letter_submit(acting_user=cast.officer, letter=_draft(cast, case))
+
+
+def _signed(cast: Cast, case: Case) -> Any:
+    from liaison.correspondence.services import letter_sign
+
+    return letter_sign(acting_user=cast.manager, letter=_submitted(cast, case))
+
+
+def _final_draft(cast: Cast, case: Case) -> Any:
+    issue = case.issues.get()
+    services.case_record_findings(
+        acting_user=cast.officer,
+        case=case,
+        issue_findings={issue.pk: ("The bell was broken.", "upheld")},
+        outcome="upheld",
+        how_considered="We read the notes.",
+    )
+    services.case_add_promised_action(
+        acting_user=cast.officer, case=case, description="Fix the bells", owner="Estates", due_date=_today()
+    )
+    return _draft(cast, case, "final_response")
+
+
+def _reload(obj: Any) -> Any:
+    return type(obj).objects.get(pk=obj.pk)
+
+
+STEPS = [
+    Step(
+        "request",
+        who="officer",
+        prepare=_nothing,
+        url=lambda k, o: reverse("investigations:new", args=[k.reference]),
+        data=lambda c, k, o: {"department": c.ed.pk, "questions": "Why was the bell not answered?"},
+        expect=lambda c, k, o: _requests(k).filter(department=c.ed, status="open").exists(),
+        timeline="Investigation request sent to Emergency Department",
+        audit="investigation.request",
+        refuse=_nothing,
+    ),
+    Step(
+        "answer",
+        who="investigator",
+        prepare=_request,
+        url=lambda k, o: reverse("investigations:detail", args=[o.pk]),
+        data=lambda c, k, o: {"answer": "1", "statement": "The bell was unplugged for cleaning."},
+        expect=lambda c, k, o: (
+            _reload(o).status == "answered" and _reload(o).statement == "The bell was unplugged for cleaning."
+        ),
+        timeline="Emergency Department answered the investigation request",
+        audit="investigation.answer",
+        refuse=_answered,
+    ),
+    Step(
+        "draft",
+        who="officer",
+        prepare=_nothing,
+        url=lambda k, o: reverse("correspondence:new", args=[k.reference]),
+        data=lambda c, k, o: {"kind": "acknowledgement", "language": ""},
+        expect=lambda c, k, o: _letters(k).filter(kind="acknowledgement", status="draft").exists(),
+        timeline="Acknowledgement drafted",
+        audit="letter.draft",
+        refuse=_nothing,
+    ),
+    Step(
+        "confirm",
+        who="officer",
+        prepare=_final_draft,
+        url=lambda k, o: reverse("correspondence:step", args=[o.pk, "confirm"]),
+        data=lambda c, k, o: {"version": o.version, "confirmed": ["how_considered"]},
+        expect=lambda c, k, o: list(_reload(o).confirmed_elements) == ["how_considered"],
+        timeline="Checklist confirmed",
+        audit="letter.confirm_elements",
+        refuse=_final_draft,
+    ),
+    Step(
+        "submit",
+        who="officer",
+        prepare=_draft,
+        url=lambda k, o: reverse("correspondence:step", args=[o.pk, "submit"]),
+        data=lambda c, k, o: {},
+        expect=lambda c, k, o: _reload(o).status == "awaiting_signoff",
+        timeline="Acknowledgement sent for sign-off",
+        audit="letter.submit",
+        refuse=_submitted,
+    ),
+    Step(
+        "return",
+        who="manager",
+        prepare=_submitted,
+        url=lambda k, o: reverse("correspondence:step", args=[o.pk, "return"]),
+        data=lambda c, k, o: {"reason": "Please add the leaflet."},
+        expect=lambda c, k, o: _reload(o).status == "draft",
+        timeline="Letter returned to draft",
+        audit="letter.return",
+        refuse=_draft,
+    ),
+    Step(
+        "sign",
+        who="manager",
+        prepare=_submitted,
+        url=lambda k, o: reverse("correspondence:step", args=[o.pk, "sign"]),
+        data=lambda c, k, o: {},
+        expect=lambda c, k, o: _reload(o).status == "signed" and bool(_reload(o).pdf_sha256),
+        timeline="Acknowledgement signed by Mona Manager",
+        audit="letter.sign",
+        refuse=_draft,
+        needs_pdf=True,
+    ),
+    Step(
+        "post",
+        who="officer",
+        prepare=_signed,
+        url=lambda k, o: reverse("correspondence:step", args=[o.pk, "post"]),
+        data=lambda c, k, o: {},
+        # Posting the acknowledgement is the acknowledgement: the case's clock moves on.
+        expect=lambda c, k, o: _reload(o).status == "posted" and k.status == "acknowledged",
+        timeline="Acknowledged by letter",
+        audit="case.acknowledged",
+        refuse=_submitted,
+        needs_pdf=True,
+    ),
+]
+
+
+def _requests(case: Case) -> Any:
+    from liaison.investigations.models import InvestigationRequest
+
+    return InvestigationRequest.objects.filter(case=case)
+
+
+def _letters(case: Case) -> Any:
+    from liaison.correspondence.models import Letter
+
+    return Letter.objects.filter(case=case)
+
+
+def _newest_audit_by(user: User) -> AuditEvent | None:
+    return AuditEvent.objects.filter(actor=user).exclude(action__in=["view", "case.list_view", "auth.login"]).first()
+
+
+def _skip_without_pdf(step: Step) -> None:
+    from liaison.lib.pdf import PDF_MISSING_REASON, pdf_available
+
+    if step.needs_pdf and not pdf_available():
+        pytest.skip(PDF_MISSING_REASON)
+
+
+@pytest.mark.parametrize("step", STEPS, ids=[step.name for step in STEPS])
+def test_the_workflow_step_does_what_it_says(cast: Cast, as_user: Any, step: Step) -> None:
+    _skip_without_pdf(step)
+    case, _ = _open(cast, ROWS[0])
+    target = step.prepare(cast, case)
+    user = getattr(cast, step.who)
+    response = as_user(user).post(step.url(case, target), step.data(cast, case, target))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    case = Case.objects.select_related("site").get(pk=case.pk)
+    assert step.expect(cast, case, target)
+    summaries = list(TimelineEvent.objects.filter(case=case).order_by("-pk").values_list("summary", flat=True)[:3])
+    assert any(step.timeline in s for s in summaries), summaries
+    audit = _newest_audit_by(user)
+    assert audit is not None and audit.action == step.audit, audit
+
+
+@pytest.mark.parametrize("step", STEPS, ids=[step.name for step in STEPS])
+def test_a_refused_workflow_step_changes_nothing(cast: Cast, as_user: Any, step: Step) -> None:
+    _skip_without_pdf(step)
+    case, _ = _open(cast, ROWS[0])
+    target = step.refuse(cast, case)
+    user = getattr(cast, step.who)
+    data = step.data(cast, case, target) if target is not None else {}
+    if step.name == "request":
+        data = {"department": cast.hpm_er.pk, "questions": "x"}  # another site's department
+    elif step.name == "draft":
+        data = {"kind": "no-such-letter"}
+    elif step.name == "confirm":
+        data = {"version": target.version, "confirmed": ["issue:999999"]}  # not on the checklist
+    url = step.url(case, target)
+    before = (_state(case), list(_requests(case).values()), list(_letters(case).values()))
+    audits = AuditEvent.objects.exclude(action__in=["view", "case.list_view", "auth.login"]).count()
+    response = as_user(user).post(url, data)
+    assert response.status_code in (200, 302)
+    assert (_state(case), list(_requests(case).values()), list(_letters(case).values())) == before
+    assert AuditEvent.objects.exclude(action__in=["view", "case.list_view", "auth.login"]).count() == audits
