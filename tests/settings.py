@@ -29,5 +29,12 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 MEDIA_ROOT = tempfile.mkdtemp(prefix="liaison-test-files-")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    _sqlite_dir = tempfile.mkdtemp(prefix="liaison-test-db-")
     # A file, not memory: tests that start a second process (two workers at once) share it.
-    DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.mkdtemp(prefix="liaison-test-db-"), "test.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(_sqlite_dir, "test.sqlite3")}
+    # NAME must not say ":memory:" either. pytest-django starts the live server before the test database
+    # exists, and Django hands an "in-memory" connection to the server thread instead of opening its own;
+    # the browser tests then use one sqlite3 connection from two threads at once, which crashes Python.
+    # (A worker process started by a test names the test file in DATABASE_URL; that NAME stays.)
+    if DATABASES["default"]["NAME"] == ":memory:":
+        DATABASES["default"]["NAME"] = os.path.join(_sqlite_dir, "unused.sqlite3")
