@@ -19,10 +19,10 @@ class LiaisonAdminSite(AdminSite):
     index_title = "Users, sites and settings"
 
     def has_permission(self, request: HttpRequest) -> bool:
-        from liaison.accounts.models import Role
+        from liaison.accounts.permissions import Cap, can
 
         user = request.user
-        if not (user.is_authenticated and user.has_role(Role.ADMIN)):
+        if not can(user, Cap.ADMIN):  # type: ignore[arg-type]
             return False
         return not settings.LIAISON_REQUIRE_MFA or is_verified(user)
 

@@ -1,4 +1,4 @@
-"""The main navigation, by role: each person sees links only to what they may open."""
+"""The main navigation: each person sees links only to what they may open, by the capability each page asks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from liaison.accounts.mfa import is_verified
-from liaison.accounts.models import Role
+from liaison.accounts.permissions import Cap, can
 
 
 @dataclass(frozen=True)
@@ -19,20 +19,21 @@ class NavItem:
     active: bool
 
 
-_ITEMS: list[tuple[str, str, tuple[str, ...] | None]] = [
+# Each link names the capability of the page it opens, so a link never shows for a page that would refuse.
+_ITEMS: list[tuple[str, str, Cap | None]] = [
     ("My work", "home:my-work", None),
-    ("Cases", "cases:worklist", (Role.OFFICER, Role.MANAGER, Role.EXECUTIVE)),
-    ("Log a case", "cases:intake", (Role.OFFICER, Role.MANAGER)),
-    ("Requests", "investigations:list", (Role.INVESTIGATOR,)),
-    ("Letters", "correspondence:list", (Role.OFFICER, Role.MANAGER)),
-    ("Feedback", "feedback:dashboard", (Role.OFFICER, Role.MANAGER, Role.EXECUTIVE)),
-    ("Improvements", "improvement:list", (Role.OFFICER, Role.MANAGER, Role.EXECUTIVE)),
-    ("Information", "knowledge:staff-list", (Role.OFFICER, Role.MANAGER, Role.ADMIN)),
-    ("Practice", "hiring:practice", (Role.OFFICER, Role.MANAGER)),
-    ("Hiring", "hiring:vacancies", (Role.MANAGER, Role.OFFICER)),
-    ("Organisation", "org:site-list", (Role.OFFICER, Role.MANAGER, Role.ADMIN)),
-    ("Audit trail", "audit:search", (Role.AUDITOR,)),
-    ("Administration", "admin:index", (Role.ADMIN,)),
+    ("Cases", "cases:worklist", Cap.CASE_READ),
+    ("Log a case", "cases:intake", Cap.CASE_WORK),
+    ("Requests", "investigations:list", Cap.REQUEST_ANSWER),
+    ("Letters", "correspondence:list", Cap.LETTER_WORK),
+    ("Feedback", "feedback:dashboard", Cap.FEEDBACK_DASHBOARD),
+    ("Improvements", "improvement:list", Cap.IMPROVEMENT_READ),
+    ("Information", "knowledge:staff-list", Cap.KNOWLEDGE_READ),
+    ("Practice", "hiring:practice", Cap.PRACTICE),
+    ("Hiring", "hiring:vacancies", Cap.HIRING_READ),
+    ("Organisation", "org:site-list", Cap.ORG_READ),
+    ("Audit trail", "audit:search", Cap.AUDIT_READ),
+    ("Administration", "admin:index", Cap.ADMIN),
 ]
 
 
@@ -42,7 +43,7 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
         return []
     if settings.LIAISON_REQUIRE_MFA and not is_verified(user):
         return []  # nothing behind these links opens before the second factor
-    allowed = [(label, reverse(name)) for label, name, roles in _ITEMS if roles is None or user.has_role(*roles)]
+    allowed = [(label, reverse(name)) for label, name, cap in _ITEMS if cap is None or can(user, cap)]
     # The current section is the longest link the path starts with ("/cases/new/" rather than "/cases/").
     matches = [url for _, url in allowed if (request.path == url if url == "/" else request.path.startswith(url))]
     current = max(matches, key=len, default=None)

@@ -34,6 +34,7 @@ class Cap(StrEnum):
     TEMPLATE_EDIT = "template.edit"  # edit letter templates
     KNOWLEDGE_READ = "knowledge.read"
     KNOWLEDGE_EDIT = "knowledge.edit"
+    KNOWLEDGE_OWN = "knowledge.own"  # may be named the owner who keeps an article accurate
     # Feedback and improvement
     FEEDBACK_WORK = "feedback.work"  # surveys, imports, corrections, example comments
     FEEDBACK_DASHBOARD = "feedback.dashboard"  # themes and counts
@@ -67,6 +68,7 @@ CAPABILITIES: dict[Cap, frozenset[str]] = {
     Cap.TEMPLATE_EDIT: frozenset({Role.MANAGER, Role.ADMIN}),
     Cap.KNOWLEDGE_READ: _OFFICE | {Role.ADMIN},
     Cap.KNOWLEDGE_EDIT: frozenset({Role.MANAGER, Role.ADMIN}),
+    Cap.KNOWLEDGE_OWN: _OFFICE | {Role.ADMIN},
     Cap.FEEDBACK_WORK: _OFFICE,
     Cap.FEEDBACK_DASHBOARD: _OFFICE | {Role.EXECUTIVE},
     Cap.IMPROVEMENT_READ: _OFFICE | {Role.EXECUTIVE},

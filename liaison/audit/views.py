@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import render
 from django.utils import timezone
 
-from liaison.accounts.models import Role
+from liaison.accounts.permissions import Cap, can
 from liaison.audit.forms import AuditSearchForm
 from liaison.audit.selectors import audit_search
 from liaison.audit.services import audit_record
@@ -30,7 +30,7 @@ EXPORT_HEADER = [
 
 
 def _require_auditor(request: HttpRequest) -> None:
-    if not request.user.is_authenticated or not request.user.has_role(Role.AUDITOR):
+    if not can(request.user, Cap.AUDIT_READ):  # type: ignore[arg-type]
         raise Http404
 
 

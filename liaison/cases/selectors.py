@@ -12,22 +12,19 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from liaison.accounts.models import Role, User
+from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, can
 from liaison.cases.models import OPEN_STATUSES, Case
 from liaison.lib.workdays import ENGLAND_AND_WALES, SCOTLAND, US_FEDERAL, WorkingDayCalendar, add_working_days
 
-# Who sees patient identity on cases, and who sees cases at all (executives: without identity).
-IDENTITY_ROLES = (Role.OFFICER, Role.MANAGER)
-CASE_READERS = (Role.OFFICER, Role.MANAGER, Role.EXECUTIVE)
-
 
 def can_see_identity(user: User) -> bool:
-    return user.has_role(*IDENTITY_ROLES)
+    return can(user, Cap.CASE_IDENTITY)
 
 
 def cases_for_user(*, user: User) -> QuerySet[Case]:
     """Cases of the user's sites; a restricted case only for the people it is restricted to."""
-    if not user.has_role(*CASE_READERS):
+    if not can(user, Cap.CASE_READ):
         return Case.objects.none()
     named = Case.restricted_to.through.objects.filter(case_id=OuterRef("pk"), user_id=user.pk)
     return Case.objects.filter(site_id__in=user.site_ids).filter(Q(restricted=False) | Exists(named))

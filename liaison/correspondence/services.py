@@ -11,8 +11,8 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone, translation
 
-from liaison.accounts.models import Role, User
-from liaison.accounts.permissions import require_site_worker
+from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, can, require_site_worker
 from liaison.audit.services import audit_record
 from liaison.cases import services as case_services
 from liaison.cases.models import Case, CaseType, Status, TimelineEvent, TimelineKind
@@ -70,7 +70,7 @@ def template_update(
     *, acting_user: User, template: LetterTemplate, subject: str, body: str, note: str = ""
 ) -> LetterTemplate:
     """Managers change a template by adding a new version; letters already drafted keep theirs."""
-    if not acting_user.has_role(Role.MANAGER, Role.ADMIN):
+    if not can(acting_user, Cap.TEMPLATE_EDIT):
         raise ApplicationError("Only a manager can change letter templates.")
     subject, body = subject.strip(), sanitise_template(body)
     # Tried on made-up values, so a forbidden tag, a broken filter or a runaway loop is refused here, as a form
@@ -273,7 +273,7 @@ def letter_return(*, acting_user: User, letter: Letter, reason: str) -> Letter:
 
 
 def _require_signer(user: User, letter: Letter) -> None:
-    if not (user.has_role(Role.MANAGER) and letter.case.site_id in user.site_ids):
+    if not can(user, Cap.LETTER_SIGN, letter.case.site_id):
         raise ApplicationError("Only a manager of this site can sign letters.")
 
 

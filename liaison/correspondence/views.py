@@ -6,7 +6,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from liaison.accounts.models import Role, User
+from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, can
 from liaison.audit.services import audit_record, audit_view
 from liaison.cases import selectors as case_selectors
 from liaison.correspondence import services
@@ -43,7 +44,7 @@ def letter_list(request: HttpRequest) -> HttpResponse:
             "awaiting": letters.filter(status=LetterStatus.AWAITING_SIGNOFF),
             "drafts": letters.filter(status=LetterStatus.DRAFT).filter(Q(drafted_by=user) | Q(case__owner=user)),
             "signed": letters.filter(status=LetterStatus.SIGNED),
-            "can_sign": user.has_role(Role.MANAGER),
+            "can_sign": can(user, Cap.LETTER_SIGN),
         },
     )
 
@@ -83,7 +84,7 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "missing": missing_elements(letter)
             if letter.status in (LetterStatus.DRAFT, LetterStatus.AWAITING_SIGNOFF)
             else [],
-            "can_sign": user.has_role(Role.MANAGER) and letter.case.site_id in user.site_ids,
+            "can_sign": can(user, Cap.LETTER_SIGN, letter.case.site_id),
             "return_form": ReturnForm(),
             "checklist": checklist,
             "checklist_form": ChecklistForm(items=checklist, initial={"version": letter.version})
@@ -183,7 +184,7 @@ def letter_pdf(request: HttpRequest, pk: int) -> FileResponse:
 
 def template_list(request: HttpRequest) -> HttpResponse:
     user = _worker(request)
-    if not user.has_role(Role.MANAGER):
+    if not can(user, Cap.TEMPLATE_EDIT):
         raise Http404
     latest: dict[tuple[str, str, str], LetterTemplate] = {}
     for template in LetterTemplate.objects.order_by("pack", "kind", "language", "-version"):
@@ -193,7 +194,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
 
 def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = _worker(request)
-    if not user.has_role(Role.MANAGER):
+    if not can(user, Cap.TEMPLATE_EDIT):
         raise Http404
     template = get_object_or_404(LetterTemplate, pk=pk)
     form = TemplateForm(request.POST or None, initial={"subject": template.subject, "body": template.body})

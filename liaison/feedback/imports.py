@@ -32,7 +32,8 @@ from django.http import Http404
 from django.utils import timezone
 from django_tasks import task
 
-from liaison.accounts.models import Role, User
+from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, can
 from liaison.audit.services import audit_record, model_changes
 from liaison.feedback.models import (
     Channel,
@@ -92,8 +93,6 @@ _FFT_WORDS = {
     "dont know": 6,
     "do not know": 6,
 }
-
-IMPORT_ROLES = (Role.OFFICER, Role.MANAGER)
 
 
 def _normalise_heading(heading: str) -> str:
@@ -556,7 +555,7 @@ class _RowReader:
 
 
 def _check_may_import(user: User | None, site: Site) -> None:
-    if user is not None and not (user.has_role(*IMPORT_ROLES) and site.pk in user.site_ids):
+    if user is not None and not can(user, Cap.FEEDBACK_WORK, site.pk):
         raise ApplicationError("You cannot import feedback at this site.")
 
 
@@ -975,7 +974,7 @@ def import_job_resume(*, acting_user: User, job: ImportJob) -> ImportJob:
 
 def import_sites_for_user(*, user: User) -> QuerySet[Site]:
     """Sites where the user may import and export feedback: officers and managers of the site."""
-    if not user.has_role(*IMPORT_ROLES):
+    if not can(user, Cap.FEEDBACK_WORK):
         return Site.objects.none()
     return Site.objects.filter(pk__in=user.site_ids, is_active=True)
 
@@ -989,7 +988,7 @@ def get_import_site_for_user(*, user: User, code: str) -> Site:
 
 def import_jobs_for_user(*, user: User) -> QuerySet[ImportJob]:
     """The imports the user may see, after marking those whose worker stopped (so none shows "running" for ever)."""
-    if not user.has_role(*IMPORT_ROLES):
+    if not can(user, Cap.FEEDBACK_WORK):
         return ImportJob.objects.none()
     import_jobs_expire()
     return ImportJob.objects.filter(source__site_id__in=user.site_ids).select_related("source__site", "started_by")

@@ -10,22 +10,20 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from liaison.accounts.models import Role, User
+from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, can
 from liaison.feedback.models import FeedbackResponse, Survey
 from liaison.lib.redact import redact_comment
 
-STAFF = (Role.OFFICER, Role.MANAGER)
-DASHBOARD = (Role.OFFICER, Role.MANAGER, Role.EXECUTIVE)
-
 
 def responses_for_user(*, user: User) -> QuerySet[FeedbackResponse]:
-    if not user.has_role(*DASHBOARD):
+    if not can(user, Cap.FEEDBACK_DASHBOARD):
         return FeedbackResponse.objects.none()
     return FeedbackResponse.objects.filter(site_id__in=user.site_ids)
 
 
 def get_response_for_user(*, user: User, pk: int) -> FeedbackResponse:
-    if not user.has_role(*STAFF):
+    if not can(user, Cap.FEEDBACK_WORK):
         raise Http404
     try:
         return responses_for_user(user=user).select_related("site", "department", "survey", "case").get(pk=pk)
@@ -34,7 +32,7 @@ def get_response_for_user(*, user: User, pk: int) -> FeedbackResponse:
 
 
 def surveys_for_user(*, user: User) -> QuerySet[Survey]:
-    if not user.has_role(*STAFF):
+    if not can(user, Cap.FEEDBACK_WORK):
         return Survey.objects.none()
     return Survey.objects.filter(site_id__in=user.site_ids).select_related("site", "department")
 

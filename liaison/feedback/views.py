@@ -75,7 +75,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def response_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not user.has_role(*selectors.STAFF):
+    if not can(user, Cap.FEEDBACK_WORK):
         raise Http404
     responses = selectors.responses_for_user(user=user).select_related("department")
     # A theme or sentiment in the address that is not one of the filter's own values is ignored.
@@ -125,7 +125,7 @@ def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def survey_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not user.has_role(*selectors.STAFF):
+    if not can(user, Cap.FEEDBACK_WORK):
         raise Http404
     site = Site.objects.filter(pk__in=user.site_ids).order_by("name").first()
     if site is None:

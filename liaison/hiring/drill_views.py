@@ -5,7 +5,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from liaison.accounts.models import Role, User
+from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, can
 from liaison.cases import selectors as case_selectors
 from liaison.hiring import drills
 from liaison.hiring.forms import ApproveForm, CommentForm, RespondForm, first_error
@@ -30,8 +31,9 @@ def _user(request: HttpRequest) -> User:
 
 def drill_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    visible = Drill.objects.all() if user.has_role(Role.MANAGER) else Drill.objects.filter(approved_at__isnull=False)
-    return render(request, "hiring/drills.html", {"drills": visible, "is_manager": user.has_role(Role.MANAGER)})
+    is_manager = can(user, Cap.HIRING_MANAGE)
+    visible = Drill.objects.all() if is_manager else Drill.objects.filter(approved_at__isnull=False)
+    return render(request, "hiring/drills.html", {"drills": visible, "is_manager": is_manager})
 
 
 @require_POST
@@ -50,7 +52,7 @@ def drill_new(request: HttpRequest, reference: str) -> HttpResponse:
 def drill_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     drill = get_object_or_404(Drill, pk=pk)
-    is_manager = user.has_role(Role.MANAGER)
+    is_manager = can(user, Cap.HIRING_MANAGE)
     if drill.approved_at is None and not is_manager:
         raise Http404
     if request.method == "POST":
@@ -87,7 +89,7 @@ def drill_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def drill_response(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     response = get_object_or_404(DrillResponse.objects.select_related("drill"), pk=pk)
-    if response.trainee_id != user.pk and not user.has_role(Role.MANAGER):
+    if response.trainee_id != user.pk and not can(user, Cap.HIRING_MANAGE):
         raise Http404
     checks = [
         (CHECK_LABELS.get(key, key), key in ("blame", "jargon"), value)

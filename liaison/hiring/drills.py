@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from liaison.accounts.models import Role, User
+from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, can
 from liaison.audit.services import audit_record
 from liaison.cases.models import Case, Status
 from liaison.hiring.analysis import drill_feedback
@@ -16,7 +17,7 @@ from liaison.lib.errors import ApplicationError
 
 
 def _require_manager(user: User) -> None:
-    if not user.has_role(Role.MANAGER):
+    if not can(user, Cap.HIRING_MANAGE):
         raise ApplicationError("Only a manager can prepare and approve drills.")
 
 

@@ -8,7 +8,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from liaison.accounts.models import Role, User
+from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, can
 from liaison.audit.services import audit_record
 from liaison.hiring import panels
 from liaison.hiring.data import load_questions
@@ -66,7 +67,7 @@ def vacancy_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "hiring/vacancies.html",
-        {"vacancies": panels.vacancies_for_user(user=user), "form": form if user.has_role(Role.MANAGER) else None},
+        {"vacancies": panels.vacancies_for_user(user=user), "form": form if can(user, Cap.HIRING_MANAGE) else None},
     )
 
 

@@ -12,7 +12,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from liaison.accounts.models import Role, User
+from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, can
 from liaison.audit.services import audit_record
 from liaison.hiring.data import Question, competency_names, load_questions
 from liaison.hiring.models import Candidate, Decision, Interview, Score, Submission, Vacancy
@@ -88,7 +89,7 @@ def _require_manager(user: User, vacancy: Vacancy) -> None:
 def vacancy_create(
     *, acting_user: User, site: Site, title: str, time_budget_minutes: int, retention_until: date
 ) -> Vacancy:
-    if not (acting_user.has_role(Role.MANAGER) and site.pk in acting_user.site_ids):
+    if not can(acting_user, Cap.HIRING_MANAGE, site.pk):
         raise ApplicationError("Only a manager at this site can open a vacancy.")
     if retention_until <= timezone.localdate():
         raise ApplicationError("The retention date must be in the future.")

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, can
 from liaison.audit.services import audit_record
 from liaison.cases import selectors as case_selectors
 from liaison.correspondence.models import Letter, LetterStatus
@@ -31,9 +32,9 @@ def my_work(request: HttpRequest) -> HttpResponse:
                 "show_identity": True,
             }
         )
-    if user.has_role("investigator"):
+    if can(user, Cap.REQUEST_ANSWER):
         context["requests"] = investigation_selectors.open_requests_for_investigator(user=user)
-    if user.has_role("manager"):
+    if can(user, Cap.LETTER_SIGN):
         context["awaiting_signoff"] = Letter.objects.filter(
             status=LetterStatus.AWAITING_SIGNOFF, case__in=case_selectors.cases_for_user(user=user)
         ).select_related("case", "drafted_by")

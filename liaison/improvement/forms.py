@@ -4,7 +4,8 @@ from typing import Any
 
 from django import forms
 
-from liaison.accounts.models import Role, User
+from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, users_with
 from liaison.feedback.themes import THEME_LABELS
 from liaison.org.models import Department
 
@@ -30,11 +31,9 @@ class ActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = Department.objects.filter(site_id=site_id, is_active=True)  # type: ignore[attr-defined]
         self.fields["department"].label_from_instance = lambda d: d.name  # type: ignore[attr-defined]
+        # An auditor stays independent of what they audit, even one who also holds another role.
         self.fields["owner"].queryset = (  # type: ignore[attr-defined]
-            User.objects.filter(is_active=True, sites=site_id)
-            .exclude(role_grants__role=Role.AUDITOR)
-            .distinct()
-            .order_by("full_name")
+            users_with(Cap.IMPROVEMENT_OWN, site_id).exclude(pk__in=users_with(Cap.AUDIT_READ)).order_by("full_name")
         )
 
 

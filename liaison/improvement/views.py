@@ -5,8 +5,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from liaison.accounts.models import Role, User
-from liaison.accounts.permissions import Cap
+from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, can
 from liaison.feedback import selectors as feedback_selectors
 from liaison.feedback.forms import SiteChoiceForm
 from liaison.improvement import services
@@ -16,8 +16,6 @@ from liaison.lib.errors import ApplicationError
 from liaison.lib.language import staff_language_if_other
 from liaison.org.models import Site
 
-READERS = (Role.OFFICER, Role.MANAGER, Role.EXECUTIVE)
-
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
@@ -25,7 +23,7 @@ def _user(request: HttpRequest) -> User:
 
 def action_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not user.has_role(*READERS):
+    if not can(user, Cap.IMPROVEMENT_READ):
         raise Http404
     actions = ImprovementAction.objects.filter(site_id__in=user.site_ids).select_related("site", "owner", "department")
     return render(
@@ -34,14 +32,14 @@ def action_list(request: HttpRequest) -> HttpResponse:
         {
             "open": actions.exclude(status__in=[ActionStatus.DONE, ActionStatus.CANCELLED]),
             "done": actions.filter(status=ActionStatus.DONE)[:50],
-            "can_work": user.has_role(Role.OFFICER, Role.MANAGER),
+            "can_work": can(user, Cap.IMPROVEMENT_WORK),
         },
     )
 
 
 def action_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not user.has_role(Role.OFFICER, Role.MANAGER):
+    if not can(user, Cap.IMPROVEMENT_WORK):
         raise Http404
     source = SourceForm(request.POST if request.method == "POST" else request.GET)
     if not source.is_valid() and "site" in source.errors:
@@ -92,7 +90,7 @@ def action_new(request: HttpRequest) -> HttpResponse:
 
 def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    if not user.has_role(*READERS):
+    if not can(user, Cap.IMPROVEMENT_READ):
         raise Http404
     action = get_object_or_404(
         ImprovementAction.objects.select_related("site", "owner", "department", "case"),
@@ -111,7 +109,7 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "improvement/detail.html",
-        {"action": action, "form": form, "can_work": user.has_role(Role.OFFICER, Role.MANAGER)},
+        {"action": action, "form": form, "can_work": can(user, Cap.IMPROVEMENT_WORK)},
     )
 
 

@@ -8,12 +8,13 @@ from datetime import date
 from django.db.models import QuerySet
 from django.http import Http404
 
-from liaison.accounts.models import Role, User
+from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, can
 from liaison.investigations.models import InvestigationRequest, RequestStatus
 
 
 def requests_for_investigator(*, user: User) -> QuerySet[InvestigationRequest]:
-    if not user.has_role(Role.INVESTIGATOR):
+    if not can(user, Cap.REQUEST_ANSWER):
         return InvestigationRequest.objects.none()
     return InvestigationRequest.objects.filter(
         department__in=user.departments.all(), department__site_id__in=user.site_ids

@@ -11,8 +11,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from liaison.accounts.models import Role, User
-from liaison.accounts.permissions import require_site_worker
+from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, can, require_site_worker, users_with
 from liaison.audit.services import audit_record
 from liaison.cases.models import Case, TimelineEvent, TimelineKind
 from liaison.cases.selectors import calendar_for
@@ -29,7 +29,7 @@ def _require_case_worker(user: User, case: Case) -> None:
 
 
 def _require_investigator(user: User, request: InvestigationRequest) -> None:
-    if not (user.has_role(Role.INVESTIGATOR) and user.departments.filter(pk=request.department_id).exists()):
+    if not (can(user, Cap.REQUEST_ANSWER) and user.departments.filter(pk=request.department_id).exists()):
         raise ApplicationError("Only an investigator of this department can answer this request.")
 
 
@@ -47,9 +47,7 @@ def _case_event(request: InvestigationRequest, summary: str, actor: User, body: 
 
 def _department_contacts(department: Department) -> list[str]:
     leads = {user.email for user in department.leads.filter(is_active=True)}
-    investigators = {
-        user.email for user in department.investigators.filter(is_active=True, role_grants__role=Role.INVESTIGATOR)
-    }
+    investigators = {user.email for user in users_with(Cap.REQUEST_ANSWER).filter(departments=department)}
     return sorted(leads | investigators)
 
 

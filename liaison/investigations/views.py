@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, can
 from liaison.audit.services import audit_record, audit_view
 from liaison.cases import selectors as case_selectors
 from liaison.cases.models import Case
@@ -24,7 +25,7 @@ def _user(request: HttpRequest) -> User:
 
 def request_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not user.has_role("investigator"):
+    if not can(user, Cap.REQUEST_ANSWER):
         raise Http404
     requests = selectors.requests_for_investigator(user=user).order_by("status", "due_date")
     return render(request, "investigations/list.html", {"requests": requests})

@@ -5,9 +5,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from liaison.accounts.models import Role, User
+from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, users_with
 from liaison.knowledge.models import Category, Language, Visibility
-from liaison.knowledge.selectors import EDITOR_ROLES
 from liaison.org.models import Site
 
 BODY_HELP = (
@@ -28,11 +28,7 @@ class StaffSearchForm(forms.Form):
 
 
 def _owner_field(sites: Any) -> forms.ModelChoiceField[User]:
-    owners = (
-        User.objects.filter(is_active=True, sites__in=sites, role_grants__role__in=[Role.OFFICER, *EDITOR_ROLES])
-        .distinct()
-        .order_by("full_name")
-    )
+    owners = users_with(Cap.KNOWLEDGE_OWN).filter(sites__in=sites).distinct().order_by("full_name")
     return forms.ModelChoiceField(queryset=owners, required=False, help_text="Keeps the article accurate.")
 
 

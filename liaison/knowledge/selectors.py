@@ -10,24 +10,22 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
-from liaison.accounts.models import Role, User
+from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, can
 from liaison.knowledge.models import Article, ArticleVersion, Category, Language, Visibility
 from liaison.org.models import Site
 
-# Who may read the knowledge base (internal articles included), and who may write it.
-READER_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
-EDITOR_ROLES = (Role.MANAGER, Role.ADMIN)
 # "Due for review" lists articles whose review date has passed or falls within this many days.
 REVIEW_WARNING_DAYS = 30
 FALLBACK_LANGUAGE = Language.ENGLISH
 
 
 def can_read(user: User) -> bool:
-    return user.has_role(*READER_ROLES)
+    return can(user, Cap.KNOWLEDGE_READ)
 
 
 def can_edit(user: User, site_id: int | None = None) -> bool:
-    return user.has_role(*EDITOR_ROLES) and (site_id is None or site_id in user.site_ids)
+    return can(user, Cap.KNOWLEDGE_EDIT, site_id)
 
 
 def review_cutoff(today: date | None = None) -> date:

@@ -4,7 +4,8 @@ from typing import Any
 
 from django import forms
 
-from liaison.accounts.models import Role, User
+from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, users_with
 from liaison.lib.forms import ModelMultipleChoiceField
 from liaison.org.models import Site
 
@@ -22,8 +23,5 @@ class DepartmentForm(forms.Form):
 
     def __init__(self, *args: Any, site: Site, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["leads"].queryset = (  # type: ignore[attr-defined]
-            User.objects.filter(sites=site, is_active=True, role_grants__role__in=[Role.INVESTIGATOR, Role.MANAGER])
-            .distinct()
-            .order_by("full_name")
-        )
+        # A lead is told of the department's investigation requests, so only people who may be sent them.
+        self.fields["leads"].queryset = users_with(Cap.REQUEST_RECEIVE, site).order_by("full_name")  # type: ignore[attr-defined]

@@ -5,19 +5,16 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from liaison.accounts.models import Role, User
+from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, can
 from liaison.org.models import Department, Site, StaffMember
-
-# Who may browse the organisation pages of their sites.
-ORG_READERS = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
-# Who may change a site's departments.
-ORG_EDITORS = (Role.MANAGER, Role.ADMIN)
 
 
 def sites_for_user(*, user: User) -> QuerySet[Site]:
-    if user.has_role(Role.ADMIN):
+    # Administrators look after every site, including ones they are not a member of.
+    if can(user, Cap.ADMIN):
         return Site.objects.all()
-    if user.has_role(*ORG_READERS):
+    if can(user, Cap.ORG_READ):
         return Site.objects.filter(pk__in=user.site_ids)
     return Site.objects.none()
 
@@ -37,7 +34,7 @@ def get_department_for_user(*, user: User, pk: int) -> Department:
 
 
 def user_can_edit_site(*, user: User, site: Site) -> bool:
-    return user.has_role(Role.ADMIN) or (user.has_role(Role.MANAGER) and site.pk in user.site_ids)
+    return can(user, Cap.ADMIN) or can(user, Cap.ORG_EDIT, site.pk)
 
 
 def staff_directory(*, site: Site, query: str = "") -> QuerySet[StaffMember]:

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, can
 from liaison.audit.services import audit_record
 from liaison.lib.emails import site_url
 from liaison.lib.errors import ApplicationError
@@ -24,9 +25,10 @@ def _user(request: HttpRequest) -> User:
 
 
 def site_list(request: HttpRequest) -> HttpResponse:
-    sites = selectors.sites_for_user(user=_user(request)).prefetch_related("departments")
-    if not request.user.has_role(*selectors.ORG_READERS):  # type: ignore[union-attr]
+    user = _user(request)
+    if not can(user, Cap.ORG_READ):
         raise Http404
+    sites = selectors.sites_for_user(user=user).prefetch_related("departments")
     return render(request, "org/site_list.html", {"sites": sites})
 
 

@@ -14,7 +14,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from liaison.accounts.models import Role, User
+from liaison.accounts.permissions import Cap, users_with
 from liaison.audit.services import audit_record
 from liaison.cases import rules
 from liaison.cases.models import Attachment, Case, CaseType, Channel, ConsentMethod, Status
@@ -52,11 +52,7 @@ class FloodError(ApplicationError):
 
 
 def _alert_flood(site: Site, hour: str) -> None:
-    managers = sorted(
-        User.objects.filter(is_active=True, sites=site, role_grants__role=Role.MANAGER)
-        .values_list("email", flat=True)
-        .distinct()
-    )
+    managers = sorted(users_with(Cap.OVERSEE, site).values_list("email", flat=True))
     try:
         with transaction.atomic():
             ReminderLog.objects.create(

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from liaison.accounts.models import Role, User
+from liaison.accounts.permissions import Cap, users_with
 from liaison.cases import rules
 from liaison.cases.models import OPEN_STATUSES, Case, CaseType, Status
 from liaison.cases.selectors import calendar_for
@@ -74,11 +74,7 @@ def send_once(
 
 
 def _managers_of(case: Case) -> list[str]:
-    return sorted(
-        User.objects.filter(is_active=True, sites=case.site_id, role_grants__role=Role.MANAGER)
-        .values_list("email", flat=True)
-        .distinct()
-    )
+    return sorted(users_with(Cap.OVERSEE, case.site_id).values_list("email", flat=True))
 
 
 def _case_people(case: Case) -> list[str]:
