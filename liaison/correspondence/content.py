@@ -67,6 +67,20 @@ def recipient(case: Case) -> SimpleNamespace:
     return SimpleNamespace(name=case.complainant_name, address=case.complainant_address, email=case.complainant_email)
 
 
+def letter_kinds_for(case: Case) -> list[str]:
+    """The letters that fit this case: the out-of-time decision only when the case is out of time (England's
+    12-month rule, UK-2; the US rules have no such limit), and the extension letter only once an agreed extension
+    is recorded (UK-8), since it confirms that agreement."""
+    kinds = []
+    for kind in LetterKind.values:
+        if kind == LetterKind.OUT_OF_TIME_DECISION and not rules.time_limit(case).out_of_time:
+            continue
+        if kind == LetterKind.EXTENSION_AGREED and case.extension_agreed_until is None:
+            continue
+        kinds.append(kind)
+    return kinds
+
+
 def needs_qio_paragraph(case: Case) -> bool:
     """US-11: a Medicare beneficiary's concern about quality of care or premature discharge."""
     return case.medicare_beneficiary and bool({"quality_of_care", "premature_discharge"} & set(case.topics or []))

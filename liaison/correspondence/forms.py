@@ -12,6 +12,11 @@ class DraftForm(forms.Form):
     language = forms.ChoiceField(choices=[("", "The complainant's language"), *Language.choices], required=False)
     large_print = forms.BooleanField(required=False, label="Large print")
 
+    def __init__(self, *args: Any, kinds: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if kinds is not None:
+            self.fields["kind"].choices = [(k, label) for k, label in LetterKind.choices if k in kinds]  # type: ignore[attr-defined]
+
 
 class EditForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)

@@ -18,6 +18,7 @@ from liaison.cases import services as case_services
 from liaison.cases.models import Case, CaseType, Status, TimelineEvent, TimelineKind
 from liaison.correspondence.content import (
     letter_context,
+    letter_kinds_for,
     missing_elements,
     recipient,
     render_template_text,
@@ -130,6 +131,11 @@ def letter_draft(
     *, acting_user: User, case: Case, kind: str, language: str | None = None, large_print: bool = False
 ) -> Letter:
     _require_worker(acting_user, case)
+    if kind not in letter_kinds_for(case):
+        raise ApplicationError(
+            f"A {dict(LetterKind.choices).get(kind, kind).lower()} letter does not fit this case as it stands "
+            "(an out-of-time decision needs a case outside the time limit; an extension letter, a recorded extension)."
+        )
     language = language or (Language.SPANISH if case.preferred_language == "es" else Language.ENGLISH)
     template = template_current(pack=case.site.policy_pack, kind=kind, language=language)
     context = letter_context(case, kind, drafted_by=acting_user, language=language)

@@ -11,7 +11,7 @@ from liaison.accounts.permissions import Cap, can
 from liaison.audit.services import audit_record, audit_view
 from liaison.cases import selectors as case_selectors
 from liaison.correspondence import services
-from liaison.correspondence.content import missing_elements, response_checklist
+from liaison.correspondence.content import letter_kinds_for, missing_elements, response_checklist
 from liaison.correspondence.forms import ChecklistForm, DraftForm, EditForm, ReturnForm, TemplateForm
 from liaison.correspondence.models import Letter, LetterStatus, LetterTemplate
 from liaison.lib.errors import ApplicationError
@@ -52,7 +52,7 @@ def letter_list(request: HttpRequest) -> HttpResponse:
 def letter_new(request: HttpRequest, reference: str) -> HttpResponse:
     user = _worker(request)
     case = case_selectors.get_case_for_user(user=user, reference=reference)
-    form = DraftForm(request.POST or None)
+    form = DraftForm(request.POST or None, kinds=letter_kinds_for(case))
     if request.method == "POST" and form.is_valid():
         try:
             letter = services.letter_draft(

@@ -133,3 +133,23 @@ def test_a_stale_checklist_is_refused_and_saves_nothing(cast: Cast, england: Cas
             acting_user=cast.officer, letter=letter, keys=["outcome"], expected_version=letter.version + 5
         )
     assert Letter.objects.get(pk=letter.pk).confirmed_elements == {}
+
+
+def test_the_draft_form_offers_only_the_letters_that_fit_the_case(cast: Cast, england: Case, as_user) -> None:
+    us = case_services.case_open(
+        acting_user=cast.outsider, site=cast.hpm, case_type="grievance", channel="phone", patient_name="Bo Test"
+    )
+    page = as_user(cast.outsider).get(reverse("correspondence:new", args=[us.reference])).content.decode()
+    assert "Final response" in page
+    assert "Out-of-time decision" not in page and "Extension agreed" not in page
+    with pytest.raises(ApplicationError, match="does not fit this case"):
+        services.letter_draft(acting_user=cast.outsider, case=us, kind="out_of_time_decision")
+    page = as_user(cast.officer).get(reverse("correspondence:new", args=[england.reference])).content.decode()
+    assert "Extension agreed" not in page
+    case_services.case_record_extension(
+        acting_user=cast.officer, case=england, until=date(2027, 3, 1), agreement="Agreed by phone."
+    )
+    page = as_user(cast.officer).get(reverse("correspondence:new", args=[england.reference])).content.decode()
+    assert "Extension agreed" in page
+    letter = services.letter_draft(acting_user=cast.officer, case=england, kind="extension_agreed")
+    assert "1 March 2027" in letter.body_html
