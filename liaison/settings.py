@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "liaison.improvement",
     "liaison.hiring",
     "liaison.home",
+    "liaison.insights",
     "liaison.demo",
     "liaison.admin_site.LiaisonAdminConfig",
     "django.contrib.auth",
