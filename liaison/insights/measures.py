@@ -228,6 +228,18 @@ def _count(numerator: CaseSet) -> Callable[[QuerySet[Case], Period], Number]:
     return lambda scope, period: numerator(scope, period).count()
 
 
+def _count_measure(*, key: str, name: str, definition: str, rule: str, cases: CaseSet) -> Measure:
+    """A count: its value is the number of ``cases``."""
+    return Measure(key, name, definition, rule, "count", cases, None, _count(cases))
+
+
+def _percent_measure(
+    *, key: str, name: str, definition: str, rule: str, numerator: CaseSet, denominator: CaseSet
+) -> Measure:
+    """A share: the numerator's cases as a percentage of the denominator's."""
+    return Measure(key, name, definition, rule, "percent", numerator, denominator, _percent(numerator, denominator))
+
+
 def _percent(numerator: CaseSet, denominator: CaseSet) -> Callable[[QuerySet[Case], Period], Number]:
     def value(scope: QuerySet[Case], period: Period) -> Number:
         whole = denominator(scope, period).count()
@@ -313,7 +325,7 @@ _FIRST_RESPONSE_WORDS = (
 )
 
 MEASURES_LIST: tuple[Measure, ...] = (
-    Measure(
+    _count_measure(
         key="received",
         name="Cases received",
         definition=(
@@ -322,12 +334,9 @@ MEASURES_LIST: tuple[Measure, ...] = (
             "case is not counted."
         ),
         rule="UK-9",
-        unit="count",
-        numerator=received,
-        denominator=None,
-        value=_count(received),
+        cases=received,
     ),
-    Measure(
+    _percent_measure(
         key="acknowledged_on_time",
         name="Acknowledged within the target",
         definition=(
@@ -337,12 +346,10 @@ MEASURES_LIST: tuple[Measure, ...] = (
             "their time, or closed before the due day without an acknowledgement, are left out."
         ),
         rule="UK-3",
-        unit="percent",
         numerator=_acknowledged_on_time,
         denominator=_acknowledge_decided,
-        value=_percent(_acknowledged_on_time, _acknowledge_decided),
     ),
-    Measure(
+    _percent_measure(
         key="responded_on_time",
         name="Responded within the target or the agreed extension",
         definition=(
@@ -353,10 +360,8 @@ MEASURES_LIST: tuple[Measure, ...] = (
             "once that day has passed. " + _FIRST_RESPONSE_WORDS
         ),
         rule="UK-8",
-        unit="percent",
         numerator=_responded_on_time,
         denominator=_respond_decided,
-        value=_percent(_responded_on_time, _respond_decided),
     ),
     Measure(
         key="days_to_acknowledge_median",
@@ -402,7 +407,7 @@ MEASURES_LIST: tuple[Measure, ...] = (
         denominator=None,
         value=_resp_p90,
     ),
-    Measure(
+    _percent_measure(
         key="interim_notice_on_time",
         name="Grievances answered or given an interim notice within 7 days",
         definition=(
@@ -411,42 +416,31 @@ MEASURES_LIST: tuple[Measure, ...] = (
             "neither count as late once that day has passed; those still within the 7 days are left out."
         ),
         rule="US-14",
-        unit="percent",
         numerator=_interim_on_time,
         denominator=_interim_decided,
-        value=_percent(_interim_on_time, _interim_decided),
     ),
-    Measure(
+    _count_measure(
         key="upheld",
         name="Upheld",
         definition="Cases received in the period whose recorded overall outcome is upheld.",
         rule="UK-9",
-        unit="count",
-        numerator=_filtered(outcome=Outcome.UPHELD),
-        denominator=None,
-        value=_count(_filtered(outcome=Outcome.UPHELD)),
+        cases=_filtered(outcome=Outcome.UPHELD),
     ),
-    Measure(
+    _count_measure(
         key="partly_upheld",
         name="Partly upheld",
         definition="Cases received in the period whose recorded overall outcome is partly upheld.",
         rule="UK-9",
-        unit="count",
-        numerator=_filtered(outcome=Outcome.PARTLY_UPHELD),
-        denominator=None,
-        value=_count(_filtered(outcome=Outcome.PARTLY_UPHELD)),
+        cases=_filtered(outcome=Outcome.PARTLY_UPHELD),
     ),
-    Measure(
+    _count_measure(
         key="not_upheld",
         name="Not upheld",
         definition="Cases received in the period whose recorded overall outcome is not upheld.",
         rule="UK-9",
-        unit="count",
-        numerator=_filtered(outcome=Outcome.NOT_UPHELD),
-        denominator=None,
-        value=_count(_filtered(outcome=Outcome.NOT_UPHELD)),
+        cases=_filtered(outcome=Outcome.NOT_UPHELD),
     ),
-    Measure(
+    _percent_measure(
         key="well_founded_rate",
         name="Well-founded rate",
         definition=(
@@ -455,12 +449,10 @@ MEASURES_LIST: tuple[Measure, ...] = (
             "outcome yet, are left out."
         ),
         rule="UK-9",
-        unit="percent",
         numerator=_well_founded,
         denominator=_judged,
-        value=_percent(_well_founded, _judged),
     ),
-    Measure(
+    _percent_measure(
         key="reopened",
         name="Reopened",
         definition=(
@@ -469,10 +461,8 @@ MEASURES_LIST: tuple[Measure, ...] = (
             'timeline\'s status entries ("Reopened"). A case reopened twice counts once.'
         ),
         rule="",
-        unit="percent",
         numerator=_reopened,
         denominator=_reopenable,
-        value=_percent(_reopened, _reopenable),
     ),
     *(
         Measure(
@@ -494,39 +484,30 @@ MEASURES_LIST: tuple[Measure, ...] = (
             (ExternalBody.STATE_AGENCY, "State survey agency", "US-18"),
         )
     ),
-    Measure(
+    _count_measure(
         key="open_now",
         name="Open now",
         definition="Cases open at this moment (new, acknowledged, under investigation, response drafted or "
         "responded and not yet closed), whenever they were received. The period does not apply.",
         rule="",
-        unit="count",
-        numerator=_open_now,
-        denominator=None,
-        value=_count(_open_now),
+        cases=_open_now,
     ),
-    Measure(
+    _count_measure(
         key="overdue_now",
         name="Overdue now",
         definition="Open cases whose next deadline under the site's rules (acknowledgement, response, interim "
         "notice or statutory limit, extensions included) has passed at this moment. The period does not apply.",
         rule="",
-        unit="count",
-        numerator=_overdue_now,
-        denominator=None,
-        value=_count(_overdue_now),
+        cases=_overdue_now,
     ),
-    Measure(
+    _count_measure(
         key="compliments",
         name="Compliments",
         definition="Cases received in the period recorded as compliments.",
         rule="",
-        unit="count",
-        numerator=_filtered(case_type=CaseType.COMPLIMENT),
-        denominator=None,
-        value=_count(_filtered(case_type=CaseType.COMPLIMENT)),
+        cases=_filtered(case_type=CaseType.COMPLIMENT),
     ),
-    Measure(
+    _count_measure(
         key="concerns_resolved_informally",
         name="Concerns resolved informally",
         definition=(
@@ -535,10 +516,7 @@ MEASURES_LIST: tuple[Measure, ...] = (
             "complaint, not here."
         ),
         rule="UK-13",
-        unit="count",
-        numerator=_filtered(case_type=CaseType.CONCERN, informal_outcome__gt=""),
-        denominator=None,
-        value=_count(_filtered(case_type=CaseType.CONCERN, informal_outcome__gt="")),
+        cases=_filtered(case_type=CaseType.CONCERN, informal_outcome__gt=""),
     ),
 )
 
