@@ -59,6 +59,12 @@ def _serve(extra: Sequence[str]) -> int:
         _bind(),
         "--workers",
         workers,
+        # Threads: a long download (a CSV of every case streams for a minute or more) keeps one thread busy,
+        # not a whole worker, and a threaded worker keeps telling gunicorn it is alive while it streams.
+        "--worker-class",
+        "gthread",
+        "--threads",
+        os.environ.get("LIAISON_WEB_THREADS", "4"),
         *extra,
     ]
     if os.environ.get("LIAISON_DEMO") != "1" and os.environ.get("LIAISON_DEBUG") != "1":

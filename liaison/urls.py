@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("liaison.feedback.urls")),
     path("", include("liaison.improvement.urls")),
     path("", include("liaison.hiring.urls")),
+    path("insights/", include("liaison.insights.urls")),
     path("audit/", include("liaison.audit.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

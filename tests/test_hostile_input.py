@@ -382,6 +382,12 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "public:thanks": lambda w: [({"site_code": w.cast.rgh.code}, "")],
     "public:progress": lambda w: [({"site_code": w.cast.rgh.code}, "")],
     "public:progress-link": lambda w: [({"secret": w.secret}, "")],
+    # A code of the right shape that opens nothing; the survey itself is walked in public/tests/test_handling_pages.py.
+    "public:handling-link": lambda w: [({"code": "ABCDE-FGHJK-LMNPQ-RSTUV"}, "")],
+    "insights:export_cases": lambda w: [({"fmt": fmt}, "status=&view=site") for fmt in ("csv", "xlsx")],
+    "insights:drilldown_export": lambda w: [
+        ({"fmt": fmt}, "measure=received&date_from=2026-01-01&date_to=2026-12-31") for fmt in ("csv", "xlsx")
+    ],
     "knowledge:public-list": lambda w: [({"site_code": w.cast.rgh.code}, "")],
     "knowledge:public-detail": lambda w: [({"site_code": w.cast.rgh.code, "key": w.article.key}, "")],
     "knowledge:send": lambda w: [({"reference": w.case.reference}, "")],

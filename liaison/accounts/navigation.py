@@ -26,6 +26,7 @@ _ITEMS: list[tuple[str, str, Cap | None]] = [
     ("Log a case", "cases:intake", Cap.CASE_WORK),
     ("Requests", "investigations:list", Cap.REQUEST_ANSWER),
     ("Letters", "correspondence:list", Cap.LETTER_WORK),
+    ("Numbers", "insights:dashboard", Cap.INSIGHTS_READ),
     ("Feedback", "feedback:dashboard", Cap.FEEDBACK_DASHBOARD),
     ("Improvements", "improvement:list", Cap.IMPROVEMENT_READ),
     ("Information", "knowledge:staff-list", Cap.KNOWLEDGE_READ),

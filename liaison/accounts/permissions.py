@@ -45,6 +45,10 @@ class Cap(StrEnum):
     ORG_READ = "org.read"
     ORG_EDIT = "org.edit"
     ADMIN = "admin"  # Django admin: users, roles, sites
+
+    INSIGHTS_READ = "insights.read"  # measures, dashboards, drill-downs, reports (executives: no identities)
+    INSIGHTS_EXPORT = "insights.export"  # download lists and report tables as CSV/XLSX
+    RETURNS_FILE = "returns.file"  # produce the regulators' returns (KO41a, annual report, grievance log, CQC)
     # Oversight
     AUDIT_READ = "audit.read"
     OVERSEE = "oversee"  # a manager's view: sign-offs, alerts about the site, approvals
@@ -77,6 +81,9 @@ CAPABILITIES: dict[Cap, frozenset[str]] = {
     Cap.ORG_READ: _OFFICE | {Role.ADMIN},
     Cap.ORG_EDIT: frozenset({Role.MANAGER, Role.ADMIN}),
     Cap.ADMIN: frozenset({Role.ADMIN}),
+    Cap.INSIGHTS_READ: _OFFICE | {Role.EXECUTIVE},
+    Cap.INSIGHTS_EXPORT: _OFFICE | {Role.EXECUTIVE},
+    Cap.RETURNS_FILE: frozenset({Role.MANAGER}),
     Cap.AUDIT_READ: frozenset({Role.AUDITOR}),
     Cap.OVERSEE: frozenset({Role.MANAGER}),
     Cap.PRACTICE: _OFFICE,

@@ -250,7 +250,7 @@ ACTIONS: dict[str, CaseAction] = {
             applies=lambda c: c.is_open or c.status == Status.CLOSED,
         ),
         CaseAction("findings", "Record findings and outcome", case_forms.FindingsForm, _findings, case_form=True),
-        CaseAction("promise", "Add a promised action", case_forms.PromisedActionForm, _promise),
+        CaseAction("promise", "Add a promised action", case_forms.PromisedActionForm, _promise, case_form=True),
         CaseAction("note", "Add to the timeline", case_forms.NoteForm, _note),
         CaseAction("attach", "Attach a file", case_forms.AttachForm, _attach),
         CaseAction("link", "Link or merge a duplicate", case_forms.LinkForm, _link),

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from liaison.accounts.models import User
-from liaison.accounts.permissions import Cap, users_with
+from liaison.accounts.permissions import Cap, can, users_with
 from liaison.cases import rules
 from liaison.cases.models import (
     Case,
@@ -26,6 +26,7 @@ from liaison.cases.models import (
     TimelineKind,
 )
 from liaison.cases.rules import RED_FLAGS
+from liaison.cases.selectors import WorklistFilters
 from liaison.lib.forms import ModelMultipleChoiceField
 from liaison.org.models import Department, Site, StaffGroup
 
@@ -229,8 +230,25 @@ class WorklistForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["department"].queryset = Department.objects.filter(site_id__in=user.site_ids).select_related("site")  # type: ignore[attr-defined]
         self.fields["department"].label_from_instance = lambda d: f"{d.name} — {d.site.code}"  # type: ignore[attr-defined]
+
+    def filters(self, search_text: str | None) -> WorklistFilters:
+        """What the worklist (and its download) shows for these parameters; invalid values count as "any"."""
+        self.is_valid()
+        cleaned: dict[str, Any] = getattr(self, "cleaned_data", {})
+        data = self.data
+        return WorklistFilters(
+            view=cleaned.get("view") or ("mine" if can(self.user, Cap.CASE_IDENTITY) else "site"),
+            case_type=cleaned.get("case_type") or "",
+            # No status parameter at all means the open cases; an empty one means any status.
+            status=cleaned.get("status", "open") if "status" in data and "status" in cleaned else "open",
+            priority=cleaned.get("priority") or "",
+            department=cleaned["department"].pk if cleaned.get("department") else None,
+            due=cleaned.get("due") or "",
+            q=search_text or "",
+        )
 
 
 # -- Actions ------------------------------------------------------------------------------------------
@@ -396,8 +414,28 @@ class FindingsForm(forms.Form):
 
 class PromisedActionForm(forms.Form):
     description = forms.CharField(max_length=300, label="What will be done")
-    owner = forms.CharField(max_length=200, label="Who will do it")
+    owner = forms.CharField(
+        max_length=200, label="Who will do it, as the letter says", help_text="A person or a team, in plain words."
+    )
+    action_owner = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Who sees it through",
+        help_text="They own the improvement action, find it on their My work and are reminded before it is due.",
+    )
+    department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False)
     due_date = forms.DateField(widget=_date_input(), label="By when")
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # As for any improvement action: an auditor stays independent of what they audit.
+        self.fields["action_owner"].queryset = (  # type: ignore[attr-defined]
+            users_with(Cap.IMPROVEMENT_OWN, case.site).exclude(pk__in=users_with(Cap.AUDIT_READ)).order_by("full_name")
+        )
+        self.fields["action_owner"].initial = case.owner_id
+        self.fields["department"].queryset = Department.objects.filter(site=case.site, is_active=True)  # type: ignore[attr-defined]
+        self.fields["department"].label_from_instance = lambda d: d.name  # type: ignore[attr-defined]
+        coded = case.issues.exclude(department=None).values_list("department_id", flat=True).first()
+        self.fields["department"].initial = coded or case.reported_department_id
 
 
 class IssueForm(forms.Form):

@@ -197,6 +197,19 @@ class Case(models.Model):
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_cases"
     )
+    # Figures for the office's measures, kept by cases.figures.refresh whenever the case is saved.
+    received_on = models.DateField(null=True, editable=False, help_text="The day received, at the site.")
+    ack_due_at = models.DateTimeField(null=True, editable=False)
+    response_due_at = models.DateTimeField(null=True, editable=False)
+    interim_due_at = models.DateTimeField(null=True, editable=False)
+    first_responded_at = models.DateTimeField(null=True, editable=False)
+    interim_done_at = models.DateTimeField(null=True, editable=False)
+    stopped_at = models.DateTimeField(null=True, editable=False)
+    finished_once = models.BooleanField(default=False, editable=False)
+    reopened = models.BooleanField(default=False, editable=False)
+    days_to_acknowledge = models.PositiveIntegerField(null=True, editable=False)
+    days_to_respond = models.PositiveIntegerField(null=True, editable=False)
+
     version = models.PositiveIntegerField(
         default=1, help_text="Raised on every save; edits from an older version are refused."
     )
@@ -208,6 +221,16 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["site", "status", "priority_rank", "next_due_at"], name="cases_worklist_idx"),
             models.Index(fields=["patient_name"], name="cases_patient_name_idx"),
+            # The measures: every period filter is a range of received_on within the sites in scope.
+            models.Index(fields=["site", "received_on"], name="cases_site_received_idx"),
+            # The worker's sweeps for cases closed lately (the satisfaction survey's invitations).
+            models.Index(fields=["status", "closed_at"], name="cases_status_closed_idx"),
+            # The managers' workload: open cases per owner by age and due state, read from the index alone.
+            models.Index(
+                fields=["site", "status", "owner", "received_at", "next_due_at"],
+                include=["restricted"],
+                name="cases_workload_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -355,6 +378,9 @@ class ExternalReferral(models.Model):
     reference = models.CharField(max_length=100, blank=True)
     notes = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["body", "referred_on"], name="cases_referral_body_day_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_body_display()} {self.referred_on}"

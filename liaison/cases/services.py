@@ -18,7 +18,7 @@ from django.utils import timezone
 from liaison.accounts.models import User
 from liaison.accounts.permissions import Cap, can, require_site_worker
 from liaison.audit.services import audit_record, model_changes
-from liaison.cases import rules
+from liaison.cases import figures, hooks, rules
 from liaison.cases.models import (
     OPEN_STATUSES,
     Attachment,
@@ -117,6 +117,7 @@ def _apply_derived(case: Case) -> None:
         # RULES.md US-2..US-8: when the rules say grievance, the case is one; there is no override.
         case.case_type = CaseType.GRIEVANCE
     case.next_due_at, case.next_due_name = rules.next_due(case)
+    figures.refresh(case)
 
 
 def _conflict(case_pk: int, current: int | None) -> EditConflict:
@@ -129,7 +130,7 @@ def _conflict(case_pk: int, current: int | None) -> EditConflict:
     )
 
 
-_DERIVED = ("priority", "priority_rank", "case_type", "next_due_at", "next_due_name")
+_DERIVED = ("priority", "priority_rank", "case_type", "next_due_at", "next_due_name", *figures.FIGURE_FIELDS)
 
 
 def _save(case: Case, *, expected_version: int | None = None, fields: Iterable[str] | None = None) -> None:
@@ -539,7 +540,7 @@ def case_reopen(*, acting_user: User, case: Case, reason: str) -> Case:
         allowed_from=[Status.CLOSED, Status.RESPONDED, Status.WITHDRAWN],
         summary="Reopened",
         body=reason,
-        extra_fields={"closed_at": None, "responded_at": None},
+        extra_fields={"closed_at": None, "responded_at": None, "reopened": True},
     )
 
 
@@ -987,11 +988,24 @@ def case_record_findings(
 
 
 def case_add_promised_action(
-    *, acting_user: User, case: Case, description: str, owner: str, due_date: date
+    *,
+    acting_user: User,
+    case: Case,
+    description: str,
+    owner: str,
+    due_date: date,
+    action_owner: User | None = None,
+    department: Department | None = None,
 ) -> PromisedAction:
+    """An action the response promises. ``owner`` is who does it in the letter's words (a person or a team);
+    ``action_owner`` is the member of staff who sees it through — the case owner, else the acting user, when
+    not given. The registered hooks (the improvement app) follow it up in the same transaction.
+    """
     _require_worker(acting_user, case.site)
     if not description.strip() or not owner.strip():
         raise ApplicationError("Say what will be done and who will do it.")
+    if department is not None and department.site_id != case.site_id:
+        raise ApplicationError("The department must belong to the case's site.")
     created: list[PromisedAction] = []
 
     def apply(locked: Case) -> Change:
@@ -999,6 +1013,15 @@ def case_add_promised_action(
             case=locked, description=description.strip(), owner=owner.strip(), due_date=due_date
         )
         created.append(action)
+        hooks.action_promised(
+            hooks.ActionPromised(
+                promised=action,
+                case=locked,
+                acting_user=acting_user,
+                owner=action_owner or locked.owner or acting_user,
+                department=department,
+            )
+        )
         return Change(f"Action promised: {action.description}", kind=TimelineKind.EDIT, details={"action": action.pk})
 
     change_case(case, acting_user=acting_user, action="promised_action", apply=apply)

@@ -59,7 +59,7 @@ def _remember_search(request: HttpRequest, text: str) -> str:
     return search_id
 
 
-def _recall_search(request: HttpRequest, search_id: str) -> str | None:
+def recall_search(request: HttpRequest, search_id: str) -> str | None:
     found = request.session.get(_SEARCHES, {}).get(search_id)
     if not found or time.time() - found["at"] >= _SEARCH_MINUTES * 60:
         return None
@@ -84,24 +84,12 @@ def worklist(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('cases:worklist')}?{params.urlencode()}")
     data = request.GET
     form = case_forms.WorklistForm(data, user=user)
-    form.is_valid()
-    cleaned = getattr(form, "cleaned_data", {})
     search_id = (data.get("search") or "")[:20]
-    text: str | None = _recall_search(request, search_id) if search_id else None
+    text: str | None = recall_search(request, search_id) if search_id else None
     if search_id and text is None:
         messages.info(request, "That search has expired, so all cases are shown. Search again to narrow them.")
         search_id = ""
-    default_view = "mine" if selectors.can_see_identity(user) else "site"
-    filters = selectors.WorklistFilters(
-        view=cleaned.get("view") or default_view,
-        case_type=cleaned.get("case_type") or "",
-        # No status parameter at all means the open cases; an empty one means any status.
-        status=cleaned.get("status", "open") if "status" in data and "status" in cleaned else "open",
-        priority=cleaned.get("priority") or "",
-        department=cleaned["department"].pk if cleaned.get("department") else None,
-        due=cleaned.get("due") or "",
-        q=text or "",
-    )
+    filters = form.filters(text)
     page = Paginator(selectors.worklist(user=user, filters=filters), 25).get_page(data.get("page"))
     query = QueryDict(mutable=True)
     for name in case_forms.WorklistForm.FILTERS:
@@ -278,7 +266,7 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
             "links": case.links_out.select_related("to_case"),
             "links_in": case.links_in.select_related("from_case"),
             "referrals": case.external_referrals.all(),
-            "promised_actions": case.promised_actions.all(),
+            "promised_actions": case.promised_actions.select_related("improvement_action"),
             "restricted_to": case.restricted_to.all(),
             **case_panels(case, show_identity=show_identity),
             "actions": offered(case),

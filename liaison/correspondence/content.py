@@ -2,16 +2,20 @@
 
 Managers edit letter templates, so a template sees plain values only (strings, numbers, dates and lists or
 dictionaries of those), built here, and is filled in by the sandboxed engine in ``liaison.lib.sandbox``.
+
+Apps above correspondence add variables of their own through :func:`register_letter_values` (correspondence may
+not import them), e.g. feedback's ``satisfaction_survey``.
 """
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Protocol
 
 import nh3
 from django.utils import dateformat, timezone, translation
@@ -25,6 +29,22 @@ from liaison.org.models import Site
 # The only HTML a letter body may contain (officers edit it; it is also printed to PDF).
 ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "h2", "h3"}
 PHSO_NAME = "Parliamentary and Health Service Ombudsman"
+
+
+class LetterValues(Protocol):
+    """Variables another app adds to a letter: plain values, for this case and kind of letter."""
+
+    def __call__(self, case: Case, kind: str, *, language: str) -> dict[str, Any]: ...
+
+
+_registered: list[tuple[LetterValues, dict[str, Any]]] = []
+
+
+def register_letter_values(values: LetterValues, sample: dict[str, Any]) -> None:
+    """Add ``values(case, kind, language=...)`` to every letter's variables, and ``sample`` (made-up values of
+    the same shape) to the values a template is tried on when a manager saves it. Called from an app's ready()."""
+    if not any(known is values for known, _sample in _registered):  # ready() may run twice in some test setups
+        _registered.append((values, sample))
 
 
 def sanitise(body: str) -> str:
@@ -125,7 +145,7 @@ def letter_context(case: Case, kind: str, *, drafted_by: Any, language: str = "e
     if case.interim_notice_sent_at and case.followup_within_days:
         interim_date = timezone.localdate(case.interim_notice_sent_at, zone) + timedelta(days=case.followup_within_days)
     to = recipient(case)
-    return {
+    context: dict[str, Any] = {
         "site": _site_values(site),
         "case": {
             "reference": case.reference,
@@ -169,13 +189,16 @@ def letter_context(case: Case, kind: str, *, drafted_by: Any, language: str = "e
         "request": {"department": "", "questions": "", "due_date": None},
         "account_excerpt": (case.account or "")[:300],
     }
+    for values, _sample in _registered:
+        context.update(values(case, kind, language=language))
+    return context
 
 
 def sample_letter_context() -> dict[str, Any]:
     """Made-up values for every letter variable, to try a template on when a manager saves it."""
     day = date(2026, 1, 15)
     issue = {"summary": "Sample issue", "category": "Communication", "finding": "Sample finding", "outcome": "Upheld"}
-    return {
+    context: dict[str, Any] = {
         "site": {
             "name": "Sample Hospital",
             "code": "SAMPLE",
@@ -213,6 +236,9 @@ def sample_letter_context() -> dict[str, Any]:
         "request": {"department": "Sample department", "questions": "Sample text", "due_date": day},
         "account_excerpt": "Sample text",
     }
+    for _values, sample in _registered:
+        context.update(copy.deepcopy(sample))
+    return context
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 Every person, phone number, address and account here is invented. Phone numbers are in the UK Ofcom drama
 ranges (01632 960xxx, 07700 900xxx) and the US 555-01xx fictional range; emails use example.com/example.net.
-The output is deterministic: one ``random.Random(2026)`` drives every choice.
+The output is deterministic: one ``random.Random(2026)`` drives every choice about the cases, and a second,
+``random.Random(4052)``, their history (when each was acknowledged and answered, the outcome, the few referred
+to an outside body or reopened; see ``_histories``), so adding to the history leaves the cases as they were.
 
 Each scenario in ``SCENARIO_BANK`` has a header line
 ``== key sites types depts voice age tone [options]``, the account template (joined into one paragraph), then
@@ -1449,7 +1451,9 @@ def demo_case_specs() -> list[dict[str, Any]]:
         meta["overdue"] = True
     for spec, meta in cases:
         _finish(rng, spec, meta)
-    return [spec for spec, _meta in sorted(cases, key=lambda c: -c[0]["received_days_ago"])]
+    specs = [spec for spec, _meta in sorted(cases, key=lambda c: -c[0]["received_days_ago"])]
+    _histories(specs)
+    return specs
 
 
 def _duplicates(
@@ -1488,3 +1492,107 @@ def _duplicates(
         }  # fmt: skip
         out.append((spec, {**meta, "overdue": False}))
     return out
+
+
+# -- History: when each step was done ---------------------------------------------------------------------------
+
+OUTCOME_WEIGHTS = {"upheld": 30, "partly_upheld": 35, "not_upheld": 35}
+_OUTCOME_WORDS = {"upheld": "upheld.", "partly_upheld": "partly upheld.", "not_upheld": "not upheld."}
+REOPEN_REASONS = (
+    "The complainant wrote back: the response did not answer the question about the discharge plan.",
+    "The family rang with new questions after reading the response; looking at the records again.",
+    "The patient sent photographs the investigation had not seen; reopened to consider them.",
+)
+
+
+def _hhmm(rng: random.Random, first: int = 9, last: int = 16) -> str:
+    return f"{rng.randint(first, last):02d}:{rng.randrange(60):02d}"
+
+
+def _history(rng: random.Random, spec: dict[str, Any]) -> dict[str, Any]:
+    """When the office acknowledged, answered and decided the case, as days after the day received.
+
+    Days are counted as the site counts them (as the dashboard does): working days at Riverside, calendar days
+    at Harbor Point. The loader uses only the steps the case's status reaches, and never goes past "now".
+    """
+    site, kind, age = spec["site"], spec["type"], spec["received_days_ago"]
+    extension_margin: int | None = None  # the agreed response date, in days after the response went out
+    us = site == _HPM
+    # The days that have passed since the case came in (roughly, for working days: the loader caps the rest).
+    elapsed = age if us else age * 5 // 7
+    history: dict[str, Any] = {
+        "ack_days": 0, "ack_time": _hhmm(rng), "respond_days": 0, "respond_time": _hhmm(rng, 10, 17),
+        "extension_days": None, "interim_days": None, "interim_time": None, "followup_days": None,
+        "outcome": _pick(rng, OUTCOME_WEIGHTS), "referral": None, "reopen": None,
+    }  # fmt: skip
+    if us and kind in ("complaint", "grievance", "concern"):  # any of these may be a grievance under the CMS rules
+        history["ack_days"] = int(_pick(rng, {"0": 40, "1": 35, "2": 15, "3": 10}))
+        plan = _pick(rng, {"within_seven": 65, "interim": 25, "late": 10})
+        if plan == "within_seven":
+            history["respond_days"] = rng.randint(max(1, history["ack_days"]), 7)
+        elif plan == "late":
+            history["respond_days"] = rng.randint(8, 20)
+        else:
+            interim, followup = rng.randint(3, 7), rng.choice((14, 21, 30))
+            kept = rng.random() < 0.8  # most answer within the follow-up the interim notice promised
+            history.update(interim_days=interim, interim_time=_hhmm(rng), followup_days=followup)
+            history["respond_days"] = interim + (rng.randint(5, followup) if kept else followup + rng.randint(2, 10))
+    elif kind in ("complaint", "grievance"):  # Riverside: 3 working days to acknowledge, 25 to respond
+        history["ack_days"] = int(_pick(rng, {"0": 12, "1": 33, "2": 25, "3": 15, "4": 9, "5": 6}))
+        plan = _pick(rng, {"on_time": 78, "late": 14, "extended": 8})
+        if plan == "on_time":  # most go out in the last week or two of the 25 days
+            history["respond_days"] = max(rng.randint(8, 25), rng.randint(8, 25))
+        elif plan == "late":
+            history["respond_days"] = rng.randint(26, 36)
+        else:  # a later date agreed with the complainant before the 25 days ran out, and kept
+            history["respond_days"] = rng.randint(27, 35)
+            extension_margin = rng.randint(0, 5)
+    elif kind == "advocacy":
+        history["ack_days"] = rng.randint(0, 2)
+        history["respond_days"] = rng.randint(5, 30)
+    else:  # concerns, compliments and enquiries: answered within days
+        history["ack_days"] = rng.randint(0, 2)
+        history["respond_days"] = rng.randint(2, 12)
+    history["respond_days"] = min(history["respond_days"], elapsed)
+    history["ack_days"] = min(history["ack_days"], history["respond_days"])
+    if extension_margin is not None and history["respond_days"] > 25:  # none for a case too young to need one
+        history["extension_days"] = history["respond_days"] + extension_margin
+    return history
+
+
+def _histories(specs: list[dict[str, Any]]) -> None:
+    """Give every case its history, then pick the few referred to an outside body and the few reopened.
+
+    A second generator (seeded apart from the one that wrote the cases) keeps the cases themselves unchanged.
+    """
+    rng = random.Random(4052)  # noqa: S311 - invented demo data, not security
+    for spec in specs:
+        spec["history"] = _history(rng, spec)
+        words = _OUTCOME_WORDS[spec["history"]["outcome"]]
+        spec["notes"] = ["Closed: " + words if note.startswith("Closed: ") else note for note in spec["notes"]]
+
+    def closed(site: str, kind: str, days_ago: tuple[int, int]) -> list[dict[str, Any]]:
+        return [
+            s for s in specs
+            if s["site"] == site and s["type"] == kind and s["status"] == "closed"
+            and days_ago[0] <= s["received_days_ago"] <= days_ago[1] and s["history"]["referral"] is None
+        ]  # fmt: skip
+
+    # About 3% of Riverside's closed complaints go on to the ombudsman, weeks after the response.
+    share = max(2, round(0.03 * len(closed(_RGH, "complaint", (0, 400)))))
+    for spec in rng.sample(closed(_RGH, "complaint", (150, 400)), share):
+        spec["history"]["referral"] = {"body": "ombudsman", "weeks_after_response": rng.randint(4, 10)}
+    # A few Harbor Point grievances go on: Medicare patients' to the QIO, one to the state survey agency.
+    medicare = [s for s in closed(_HPM, "grievance", (60, 400)) if s["us_flags"]["medicare_beneficiary"]]
+    for spec in rng.sample(medicare, 2):
+        spec["history"]["referral"] = {"body": "qio", "weeks_after_response": rng.randint(1, 4)}
+    for spec in rng.sample(closed(_HPM, "grievance", (60, 400)), 1):
+        spec["history"]["referral"] = {"body": "state_agency", "weeks_after_response": rng.randint(1, 4)}
+    # Two Riverside complaints and one Harbor Point grievance are reopened after closing, and answered again.
+    reopened = rng.sample(closed(_RGH, "complaint", (120, 330)), 2) + rng.sample(
+        closed(_HPM, "grievance", (90, 330)), 1
+    )
+    for spec, reason in zip(reopened, REOPEN_REASONS, strict=True):
+        spec["history"]["reopen"] = {
+            "days_after_response": rng.randint(7, 28), "answer_days": rng.randint(10, 25), "reason": reason
+        }  # fmt: skip

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from liaison.feedback.analysis.text import Context
@@ -205,3 +206,84 @@ class ImportRejection(models.Model):
 
     def __str__(self) -> str:
         return f"Row {self.row_number}: {self.reason}"
+
+
+# -- Complainant satisfaction with how a complaint was handled (see liaison/feedback/handling.py) ----------------
+
+
+class HandlingSatisfaction(models.IntegerChoices):
+    VERY_SATISFIED = 5, _("Very satisfied")
+    SATISFIED = 4, _("Satisfied")
+    NEITHER = 3, _("Neither satisfied nor dissatisfied")
+    DISSATISFIED = 2, _("Dissatisfied")
+    VERY_DISSATISFIED = 1, _("Very dissatisfied")
+
+
+class HandlingExtent(models.TextChoices):
+    YES = "yes", _("Yes")
+    PARTLY = "partly", _("Partly")
+    NO = "no", _("No")
+
+
+class HandlingInvitation(models.Model):
+    """One closed complaint or grievance whose complainant was asked how it was handled (by email or letter).
+
+    The link's code is never stored: ``salt`` and the server's secret key derive it, so the letter that prints it
+    can be made again; ``token_hash`` finds the invitation when the code comes back. Site, type and the date of
+    closure are kept here so the measure needs no case and survives a case's deletion.
+    """
+
+    case = models.OneToOneField(
+        "cases.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="handling_invitation"
+    )
+    site = models.ForeignKey("org.Site", on_delete=models.PROTECT, related_name="+")
+    case_type = models.CharField(max_length=20)
+    language = models.CharField(max_length=8, default="en", help_text="The language of the email and the survey.")
+    salt = models.CharField(max_length=32)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    closed_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The day the case closed, in the site's time zone: the period the answer counts in. "
+        "Empty while a link given in a final letter waits for the case to close.",
+    )
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    letter_link_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the link was first put in a final letter."
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["site", "closed_on"], name="feedback_handling_period_idx")]
+
+    def __str__(self) -> str:
+        return f"Handling survey invitation {self.pk}"
+
+
+class HandlingAnswer(models.Model):
+    """The complainant's answers. Shown to staff only as totals: no page lists one with its case."""
+
+    invitation = models.OneToOneField(HandlingInvitation, on_delete=models.CASCADE, related_name="answer")
+    overall = models.PositiveSmallIntegerField(choices=HandlingSatisfaction.choices)
+    kept_informed = models.CharField(max_length=8, choices=HandlingExtent.choices)
+    addressed = models.CharField(max_length=8, choices=HandlingExtent.choices)
+    comment = models.TextField(blank=True)
+    language = models.CharField(max_length=8)
+    answered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(overall__gte=1, overall__lte=5), name="feedback_handling_overall_1_5"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kept_informed__in=HandlingExtent.values), name="feedback_handling_informed_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(addressed__in=HandlingExtent.values), name="feedback_handling_addressed_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Handling survey answer {self.pk}"

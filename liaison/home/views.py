@@ -9,6 +9,7 @@ from liaison.accounts.permissions import Cap, can
 from liaison.audit.services import audit_record
 from liaison.cases import selectors as case_selectors
 from liaison.correspondence.models import Letter, LetterStatus
+from liaison.improvement.models import ActionStatus, ImprovementAction
 from liaison.investigations import selectors as investigation_selectors
 from liaison.investigations.models import InvestigationRequest, RequestStatus
 
@@ -43,6 +44,15 @@ def my_work(request: HttpRequest) -> HttpResponse:
         audit_record(
             action="case.list_view", actor=user, object_type="cases.case", details={"page": "my work", "cases": shown}
         )
+    # Anyone may own an improvement action (a department lead keeping a promise made in a response letter).
+    context["my_actions"] = list(
+        ImprovementAction.objects.filter(
+            owner=user, site_id__in=user.site_ids, status__in=[ActionStatus.PLANNED, ActionStatus.IN_PROGRESS]
+        )
+        .select_related("case")
+        .order_by("due_date", "pk")[:50]
+    )
+    context["today"] = timezone.localdate()
     if can(user, Cap.REQUEST_ANSWER):
         context["requests"] = investigation_selectors.open_requests_for_investigator(user=user)
     if can(user, Cap.LETTER_SIGN):

@@ -22,6 +22,14 @@ class ImprovementAction(models.Model):
     case = models.ForeignKey(
         "cases.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="improvement_actions"
     )
+    promised_action = models.OneToOneField(
+        "cases.PromisedAction",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="improvement_action",
+        help_text="The action a response letter promised, when this is how the hospital keeps that promise.",
+    )
     feedback = models.ManyToManyField("feedback.FeedbackResponse", blank=True, related_name="improvement_actions")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     due_date = models.DateField()
@@ -41,3 +49,7 @@ class ImprovementAction(models.Model):
 
     def __str__(self) -> str:
         return self.what
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS)

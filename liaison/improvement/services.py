@@ -1,17 +1,21 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from liaison.accounts.models import User
-from liaison.accounts.permissions import require_site_worker
+from liaison.accounts.permissions import Cap, can, require_site_worker
 from liaison.audit.services import audit_record
 from liaison.improvement.models import ActionStatus, ImprovementAction
+from liaison.improvement.promised import why_promised
 from liaison.lib.errors import ApplicationError
 from liaison.org.models import Site
+
+if TYPE_CHECKING:
+    from liaison.cases.hooks import ActionPromised
 
 
 def _require_staff(user: User, site: Site) -> None:
@@ -41,6 +45,25 @@ def action_create(
             action="improvement.create", actor=acting_user, obj=action, site=site, details={"what": action.what}
         )
     return action
+
+
+def action_create_for_promise(event: ActionPromised) -> ImprovementAction:
+    """The improvement action that keeps a promise made in a response letter (called by the cases hook, inside
+    the transaction that records the promise: refusing here refuses the promise too)."""
+    case, promised, owner = event.case, event.promised, event.owner
+    if not can(owner, Cap.IMPROVEMENT_OWN, case.site_id):
+        raise ApplicationError(f"{owner} cannot own improvement actions at {case.site.name}; choose someone who can.")
+    return action_create(
+        acting_user=event.acting_user,
+        site=case.site,
+        what=promised.description,
+        why=why_promised(case.reference, promised.owner),
+        owner=owner,
+        due_date=promised.due_date,
+        department=event.department,
+        case=case,
+        promised_action=promised,
+    )
 
 
 def action_complete(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -21,11 +22,20 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
+def _actions_for(user: User) -> QuerySet[ImprovementAction]:
+    """The actions ``user`` may open: all at their sites, or — for an owner who does not otherwise read them (a
+    department lead keeping a promise) — the ones they own, so that the link in their reminder works."""
+    actions = ImprovementAction.objects.filter(site_id__in=user.site_ids)
+    return actions if can(user, Cap.IMPROVEMENT_READ) else actions.filter(owner=user)
+
+
 def action_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not can(user, Cap.IMPROVEMENT_READ):
         raise Http404
-    actions = ImprovementAction.objects.filter(site_id__in=user.site_ids).select_related("site", "owner", "department")
+    actions = ImprovementAction.objects.filter(site_id__in=user.site_ids).select_related(
+        "site", "owner", "department", "case"
+    )
     return render(
         request,
         "improvement/list.html",
@@ -90,13 +100,7 @@ def action_new(request: HttpRequest) -> HttpResponse:
 
 def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    if not can(user, Cap.IMPROVEMENT_READ):
-        raise Http404
-    action = get_object_or_404(
-        ImprovementAction.objects.select_related("site", "owner", "department", "case"),
-        pk=pk,
-        site_id__in=user.site_ids,
-    )
+    action = get_object_or_404(_actions_for(user).select_related("site", "owner", "department", "case"), pk=pk)
     form = CompleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

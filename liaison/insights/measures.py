@@ -13,6 +13,8 @@ Choices that hold for every measure unless its definition says otherwise:
 - A converted case counts as its current type; its received date never changes (cases.services.case_convert).
 - A duplicate merged into another case is not counted: the case it was merged into carries on and counts.
 - Restricted cases count like any other: measures count cases, never identities.
+- Every measure is SQL over the figure columns ``cases.figures`` keeps on each case, so a dashboard of a
+  million cases is a handful of aggregate queries (:func:`values`, :func:`trend`, :func:`breakdown`).
 - A clock is *met* when the step was done by the end of its due day; *missed* when done later, or when the
   due day has passed with the step not done while the case was still open. A case closed, withdrawn or
   referred before its due day without the step is left out of that clock's measure (nothing was late).
@@ -22,35 +24,38 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Aggregate, Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case as Choose
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from liaison.cases import rules
+from liaison.cases.figures import days_between as _days_between
 from liaison.cases.models import (
     OPEN_STATUSES,
     Case,
     CaseType,
+    Channel,
     ExternalBody,
     ExternalReferral,
+    HcatCategory,
+    Issue,
     Outcome,
-    Status,
-    TimelineEvent,
-    TimelineKind,
+    StageOfCare,
 )
-from liaison.cases.selectors import calendar_for
 from liaison.lib.errors import ApplicationError
-from liaison.lib.workdays import is_working_day
-from liaison.org.models import Site
+from liaison.org.models import StaffGroup
 
 Number = int | float | None
-CaseSet = Callable[[QuerySet[Case], "Period"], QuerySet[Case]]
+Condition = Callable[[datetime], Q]  # given "now", which cases of the base count
 
 
 @dataclass(frozen=True)
@@ -82,401 +87,651 @@ class Period:
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
 
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one (the month before, for a whole month)."""
+        if self._is_whole_months():
+            months = _month_index(self.end) - _month_index(self.start) + 1
+            first = _month_start(_month_index(self.start) - months)
+            return Period(first, self.start - timedelta(days=1))
+        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+
+    def year_before(self) -> Period:
+        """The same days a year earlier (29 February becomes 28 February)."""
+        return Period(_year_earlier(self.start), _year_earlier(self.end))
+
+    def _is_whole_months(self) -> bool:
+        return self.start.day == 1 and (self.end + timedelta(days=1)).day == 1
+
+    def months(self) -> list[date]:
+        """The first day of each calendar month the period touches."""
+        return [_month_start(i) for i in range(_month_index(self.start), _month_index(self.end) + 1)]
+
+
+def _month_index(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _month_start(index: int) -> date:
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _year_earlier(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+# -- Which cases a measure looks at ----------------------------------------------------------------------------
+
+
+def _counted(scope: QuerySet[Case]) -> QuerySet[Case]:
+    """Duplicates merged into another case are never counted: the case they were merged into is."""
+    return scope.filter(merged_into__isnull=True)
+
+
+def received(scope: QuerySet[Case], period: Period) -> QuerySet[Case]:
+    """Cases of the scope received in the period, by each site's calendar (merged duplicates left out)."""
+    return _counted(scope).filter(received_on__gte=period.start, received_on__lte=period.end)
+
+
+def open_now(scope: QuerySet[Case]) -> QuerySet[Case]:
+    return _counted(scope).filter(status__in=OPEN_STATUSES)
+
+
+def _referred_in(scope: QuerySet[Case], period: Period, body: str) -> QuerySet[Case]:
+    referrals = ExternalReferral.objects.filter(body=body, referred_on__gte=period.start, referred_on__lte=period.end)
+    return _counted(scope).filter(pk__in=referrals.values("case_id"))
+
+
+BASES: dict[str, Callable[[QuerySet[Case], Period], QuerySet[Case]]] = {
+    "received": received,
+    "open": lambda scope, period: open_now(scope),
+}
+
+
+# -- The measure ---------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Measure:
+    """One number the office reports. ``base`` says which cases it looks at ("received" in the period,
+    "open" now, or "referred:<body>" in the period); ``counted`` which of them it counts; ``among`` (for a
+    share) which of them the share is of; ``days`` (for a days measure) the figure column it summarises."""
+
     key: str
     name: str
     definition: str  # plain words, shown beside the number
     rule: str  # the RULES.md id it serves, or ""
     unit: str  # "count", "percent" or "days"
-    numerator: CaseSet
-    denominator: CaseSet | None
-    value: Callable[[QuerySet[Case], Period], Number]
+    base: str = "received"
+    counted: Condition | None = None
+    among: Condition | None = None
+    days: str = ""
+    summary: Callable[[list[int]], float | int] | None = None
+    period_applies: bool = True
+
+    def cases(self, scope: QuerySet[Case], period: Period) -> QuerySet[Case]:
+        if self.base.startswith("referred:"):
+            return _referred_in(scope, period, self.base.partition(":")[2])
+        return BASES[self.base](scope, period)
+
+    def numerator(self, scope: QuerySet[Case], period: Period, *, now: datetime | None = None) -> QuerySet[Case]:
+        """Exactly the cases counted (for a days measure, the cases whose days are summarised)."""
+        return self.cases(scope, period).filter(self._counted_q(now or timezone.now()))
+
+    def denominator(
+        self, scope: QuerySet[Case], period: Period, *, now: datetime | None = None
+    ) -> QuerySet[Case] | None:
+        if self.among is None:
+            return None
+        return self.cases(scope, period).filter(self.among(now or timezone.now()))
+
+    def value(self, scope: QuerySet[Case], period: Period, *, now: datetime | None = None) -> Number:
+        return values(scope, period, keys=[self.key], now=now)[self.key]
+
+    def _counted_q(self, now: datetime) -> Q:
+        if self.days:
+            return Q(**{f"{self.days}__isnull": False})
+        q = self.counted(now) if self.counted else Q()
+        return q & self.among(now) if self.among else q
 
 
-# -- Which cases: received in the period, by each site's calendar -------------------------------------------
-
-
-def _counted(scope: QuerySet[Case]) -> QuerySet[Case]:
-    return scope.filter(merged_into__isnull=True)
-
-
-def received(scope: QuerySet[Case], period: Period) -> QuerySet[Case]:
-    """Cases of the scope received in the period (duplicates merged away left out)."""
-    within = Q(pk__in=[])
-    for site in Site.objects.filter(pk__in=scope.values("site_id")):
-        start, after = period.bounds(site.zone)
-        within |= Q(site_id=site.pk, received_at__gte=start, received_at__lt=after)
-    return _counted(scope).filter(within)
-
-
-def breakdown(scope: QuerySet[Case], period: Period, *, by: str) -> dict[str, int]:
-    """Cases received in the period counted by ``case_type`` or ``channel``, largest first."""
-    if by not in ("case_type", "channel"):
-        raise ApplicationError("Cases can be broken down by type or by channel.")
-    counts = Counter(received(scope, period).values_list(by, flat=True))
-    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-
-
-def _by_pk(scope: QuerySet[Case], pks: Iterable[int]) -> QuerySet[Case]:
-    return scope.filter(pk__in=list(pks))
-
-
-def _status_events() -> Prefetch:
-    return Prefetch(
-        "timeline",
-        queryset=TimelineEvent.objects.filter(kind=TimelineKind.STATUS).order_by("occurred_at", "pk"),
-        to_attr="status_events",
-    )
-
-
-def _loaded(cases: QuerySet[Case]) -> list[Case]:
-    return list(cases.select_related("site").prefetch_related(_status_events()))
-
-
-def _was_reopened(case: Case) -> bool:
-    return any(event.summary == "Reopened" for event in case.status_events)  # type: ignore[attr-defined]
-
-
-def first_response_at(case: Case) -> datetime | None:
-    """When the first response went out. Reopening clears ``responded_at``, so for a reopened case the first
-    response is known only from the timeline: the moment it was recorded as sent (which may be later than the
-    date on the letter, if it was recorded afterwards)."""
-    if not _was_reopened(case):
-        return case.responded_at
-    recorded = [e.occurred_at for e in case.status_events if (e.data or {}).get("to") == Status.RESPONDED]  # type: ignore[attr-defined]
-    return min(recorded) if recorded else case.responded_at
-
-
-# -- Clocks --------------------------------------------------------------------------------------------------
-
-_RESPOND_KEYS = ("respond", "final_response")
-
-
-def _done_at(case: Case, key: str) -> datetime | None:
-    if key == "acknowledge":
-        return case.acknowledged_at
-    if key == "interim_notice":
-        answered = first_response_at(case)
-        return min((m for m in (case.interim_notice_sent_at, answered) if m is not None), default=None)
-    return first_response_at(case)
-
-
-def _clock_result(case: Case, keys: tuple[str, ...], now: datetime) -> str | None:
-    """'met', 'missed', or None when the case has no such clock or it is not decided yet."""
-    clock = next((c for c in rules.clocks(case) if c.key in keys), None)
-    if clock is None:
+def share(part: int, whole: int) -> float | None:
+    if not whole:
         return None
-    done = _done_at(case, clock.key)
-    if done is not None:
-        return "met" if done <= clock.due else "missed"
-    if clock.due >= now:
-        return None
-    if case.status in OPEN_STATUSES:
-        return "missed"
-    # Closed, withdrawn or referred without the step: late only if it was still open when the day passed.
-    # A referral sets no closed_at, so the moment it left the open statuses comes from the timeline.
-    stopped = case.closed_at or max(
-        (e.occurred_at for e in case.status_events if (e.data or {}).get("to") not in (None, *OPEN_STATUSES)),  # type: ignore[attr-defined]
-        default=None,
-    )
-    return "missed" if stopped is None or stopped > clock.due else None
+    return float((Decimal(100 * part) / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def _clock_cases(keys: tuple[str, ...], wanted: tuple[str, ...]) -> CaseSet:
-    def cases(scope: QuerySet[Case], period: Period) -> QuerySet[Case]:
-        now = timezone.now()
-        return _by_pk(scope, (c.pk for c in _loaded(received(scope, period)) if _clock_result(c, keys, now) in wanted))
-
-    return cases
-
-
-# -- Days taken ----------------------------------------------------------------------------------------------
-
-
-def days_between(case: Case, done: datetime) -> int:
-    """Days from the day received to the day done, at the site: working days where the pack counts them
-    (the UK packs: day 1 is the first working day after the day received), calendar days in the US (US-14)."""
-    zone = case.site.zone
-    first, last = timezone.localdate(case.received_at, zone), timezone.localdate(done, zone)
-    if case.site.policy_pack == "us_cms":
-        return (last - first).days
-    calendar = calendar_for(case.site.policy_pack)
-    return sum(1 for n in range(1, (last - first).days + 1) if is_working_day(first + timedelta(days=n), calendar))
-
-
-def percentile_90(values: list[int]) -> int:
+def percentile_90(values: Sequence[int]) -> int:
     """Nearest rank: the smallest value with at least 90% of the values at or below it."""
     ordered = sorted(values)
     return ordered[math.ceil(0.9 * len(ordered)) - 1]
 
 
-def _days_taken(step: str, scope: QuerySet[Case], period: Period) -> dict[int, int]:
-    taken = {}
-    for case in _loaded(received(scope, period)):
-        done = case.acknowledged_at if step == "acknowledge" else first_response_at(case)
-        if done is not None:
-            taken[case.pk] = days_between(case, done)
-    return taken
+def median(values: Sequence[int]) -> float | int:
+    return statistics.median(values)
 
 
-# -- Building measures ---------------------------------------------------------------------------------------
+def values(
+    scope: QuerySet[Case], period: Period, *, keys: Iterable[str] | None = None, now: datetime | None = None
+) -> dict[str, Number]:
+    """The value of each measure (all of them by default), in one aggregate query per base."""
+    token = _ZONES.set({})
+    try:
+        return _values(scope, period, keys, now or timezone.now())
+    finally:
+        _ZONES.reset(token)
 
 
-def _count(numerator: CaseSet) -> Callable[[QuerySet[Case], Period], Number]:
-    return lambda scope, period: numerator(scope, period).count()
+def _values(scope: QuerySet[Case], period: Period, keys: Iterable[str] | None, now: datetime) -> dict[str, Number]:
+    wanted = [MEASURES[key] for key in (keys if keys is not None else MEASURES)]
+    result: dict[str, Number] = {}
+    by_base: dict[str, list[Measure]] = {}
+    referred = [m for m in wanted if m.base.startswith("referred:")]
+    if referred:
+        result.update(_referral_counts(scope, period, referred))
+    for measure in wanted:
+        if not measure.days and not measure.base.startswith("referred:"):
+            by_base.setdefault(measure.base, []).append(measure)
+    for base, measures in by_base.items():
+        aggregates: dict[str, Any] = {}
+        for m in measures:
+            aggregates[f"n_{m.key}"] = Count("pk", filter=m._counted_q(now))
+            if m.among is not None:
+                aggregates[f"d_{m.key}"] = Count("pk", filter=m.among(now))
+        counts = BASES[base](scope, period).aggregate(**aggregates)
+        for m in measures:
+            part = counts[f"n_{m.key}"]
+            result[m.key] = share(part, counts[f"d_{m.key}"]) if m.among is not None else part
+    day_measures = [m for m in wanted if m.days]
+    if day_measures and connection.vendor == "postgresql":
+        result.update(_days_in_sql(scope, period, day_measures))
+    elif day_measures:
+        columns = sorted({m.days for m in day_measures})
+        rows = received(scope, period).filter(_any_not_null(columns)).values_list(*columns)
+        taken: dict[str, list[int]] = {column: [] for column in columns}
+        for row in rows.iterator(chunk_size=5000):
+            for column, value in zip(columns, row, strict=True):
+                if value is not None:
+                    taken[column].append(value)
+        for m in day_measures:
+            assert m.summary is not None
+            result[m.key] = m.summary(taken[m.days]) if taken[m.days] else None
+    return {m.key: result[m.key] for m in wanted}
 
 
-def _count_measure(*, key: str, name: str, definition: str, rule: str, cases: CaseSet) -> Measure:
-    """A count: its value is the number of ``cases``."""
-    return Measure(key, name, definition, rule, "count", cases, None, _count(cases))
+class _Percentile(Aggregate):
+    """PostgreSQL's ordered-set aggregates: ``percentile_cont(0.5)`` is the median (the mean of the two middle
+    values for an even count, as ``statistics.median``); ``percentile_disc(0.9)`` the nearest-rank 90th
+    percentile, as :func:`percentile_90`."""
+
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, column: str, *, function: str, fraction: float, **extra: Any) -> None:
+        super().__init__(column, function=function, fraction=fraction, **extra)
 
 
-def _percent_measure(
-    *, key: str, name: str, definition: str, rule: str, numerator: CaseSet, denominator: CaseSet
-) -> Measure:
-    """A share: the numerator's cases as a percentage of the denominator's."""
-    return Measure(key, name, definition, rule, "percent", numerator, denominator, _percent(numerator, denominator))
+_SQL_SUMMARY = {median: ("percentile_cont", 0.5), percentile_90: ("percentile_disc", 0.9)}
 
 
-def _percent(numerator: CaseSet, denominator: CaseSet) -> Callable[[QuerySet[Case], Period], Number]:
-    def value(scope: QuerySet[Case], period: Period) -> Number:
-        whole = denominator(scope, period).count()
-        if not whole:
-            return None
-        share = Decimal(100 * numerator(scope, period).count()) / whole
-        return float(share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+def _days_in_sql(scope: QuerySet[Case], period: Period, wanted: list[Measure]) -> dict[str, Number]:
+    """Medians and percentiles of days taken, worked out by PostgreSQL in one query."""
+    aggregates = {}
+    for m in wanted:
+        function, fraction = _SQL_SUMMARY[m.summary]  # type: ignore[index]
+        aggregates[m.key] = _Percentile(m.days, function=function, fraction=fraction)
+    found = received(scope, period).aggregate(**aggregates)
+    return {
+        key: None if value is None else (int(value) if float(value).is_integer() else float(value))
+        for key, value in found.items()
+    }
 
+
+def _referral_counts(scope: QuerySet[Case], period: Period, wanted: list[Measure]) -> dict[str, int]:
+    """Cases referred to each body in the period, in one query over the period's referrals."""
+    rows = (
+        ExternalReferral.objects.filter(
+            case__in=_counted(scope), referred_on__gte=period.start, referred_on__lte=period.end
+        )
+        .values("body")
+        .annotate(n=Count("case_id", distinct=True))
+        .order_by()
+    )
+    by_body = {row["body"]: row["n"] for row in rows}
+    return {m.key: by_body.get(m.base.partition(":")[2], 0) for m in wanted}
+
+
+def _any_not_null(columns: Iterable[str]) -> Q:
+    q = Q(pk__in=[])
+    for column in columns:
+        q |= Q(**{f"{column}__isnull": False})
+    return q
+
+
+def trend(
+    scope: QuerySet[Case], months: Sequence[date], *, keys: Iterable[str], now: datetime | None = None
+) -> dict[date, dict[str, Number]]:
+    """Count and share measures of cases received, month by month, in one grouped query.
+
+    ``months`` are the first days of consecutive calendar months; measures on other bases are refused.
+    """
+    now = now or timezone.now()
+    measures = [MEASURES[key] for key in keys]
+    for m in measures:
+        if m.base != "received" or m.days:
+            raise ApplicationError(f"{m.name} has no monthly trend.")
+    if not months:
+        return {}
+    period = Period(months[0], Period.month(months[-1].year, months[-1].month).end)
+    aggregates: dict[str, Any] = {}
+    for m in measures:
+        aggregates[f"n_{m.key}"] = Count("pk", filter=m._counted_q(now))
+        if m.among is not None:
+            aggregates[f"d_{m.key}"] = Count("pk", filter=m.among(now))
+    rows = (
+        received(scope, period)
+        .annotate(month=TruncMonth("received_on"))
+        .values("month")
+        .order_by("month")
+        .annotate(**aggregates)
+    )
+    by_month = {_as_date(row["month"]): row for row in rows}
+    result: dict[date, dict[str, Number]] = {}
+    for month in months:
+        row = by_month.get(month, {})
+        result[month] = {
+            m.key: (
+                share(row.get(f"n_{m.key}", 0), row.get(f"d_{m.key}", 0))
+                if m.among is not None
+                else row.get(f"n_{m.key}", 0)
+            )
+            for m in measures
+        }
+    return result
+
+
+def _as_date(value: date | datetime | str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
     return value
 
 
-def _days(step: str, summary: Callable[[list[int]], float | int]) -> tuple[CaseSet, Callable[..., Number]]:
-    def cases(scope: QuerySet[Case], period: Period) -> QuerySet[Case]:
-        return _by_pk(scope, _days_taken(step, scope, period))
-
-    def value(scope: QuerySet[Case], period: Period) -> Number:
-        taken = list(_days_taken(step, scope, period).values())
-        return summary(taken) if taken else None
-
-    return cases, value
+# -- Breakdowns ----------------------------------------------------------------------------------------------
 
 
-def _filtered(**lookups: object) -> CaseSet:
-    return lambda scope, period: received(scope, period).filter(**lookups)
+@dataclass(frozen=True)
+class Breakdown:
+    """Cases received in the period counted by one of their facts. Facts of the coded issues (HCAT domain and
+    category, stage of care, staff group, department) count a case once under each value its issues carry,
+    so the parts may add up to more than the cases; a case none of whose issues carries a value counts under
+    "Not recorded"."""
+
+    key: str
+    name: str
+    path: str  # the Case lookup path of the value
+    labels: Callable[[], dict[Any, str]] = field(default=dict)
+    # For a fact derived from an issue column (the HCAT domain of a category): each value and the column
+    # values it stands for.
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def _issue_column(self) -> str:
+        """The Issue column of a fact of the coded issues; "" for a fact of the case itself."""
+        return self.path.removeprefix("issues__") if self.path.startswith("issues__") else ""
+
+    def _recorded(self) -> Q:
+        column = self._issue_column
+        if self.groups:
+            return Q(**{f"{column}__in": [v for values in self.groups.values() for v in values]})
+        q = Q(**{f"{column}__isnull": False})
+        return q & ~Q(**{column: ""}) if self.path in _TEXT_PATHS else q
+
+    def _is(self, value: Any) -> Q:
+        """The issues that carry ``value``."""
+        column = self._issue_column
+        return Q(**{f"{column}__in": self.groups[value]}) if self.groups else Q(**{column: value})
+
+    def _grouped(self) -> Any:
+        """The issue column, or the group each of its values falls in."""
+        column = self._issue_column
+        if not self.groups:
+            return F(column)
+        whens = [When(**{f"{column}__in": values}, then=Value(key)) for key, values in self.groups.items()]
+        return Choose(*whens, default=Value(""))
+
+    def counts(self, scope: QuerySet[Case], period: Period, *, total: int | None = None) -> list[tuple[Any, str, int]]:
+        """(value, label, number of cases), largest first; ``None`` is "Not recorded". ``total``, the cases
+        received in the period when the caller knows it already, saves counting them again."""
+        cases = received(scope, period)
+        labels = self.labels()
+        column = self._issue_column
+        if column:
+            # A case counts once under each value its issues carry (two issues in one department: once), and
+            # under "Not recorded" when no issue of it carries one.
+            issues = Issue.objects.filter(case__in=cases).filter(self._recorded())
+            rows = issues.annotate(fact=self._grouped()).values("fact").annotate(n=Count("case_id", distinct=True))
+            found = {row["fact"]: row["n"] for row in rows.order_by()}
+            recorded = cases.filter(Exists(Issue.objects.filter(self._recorded(), case_id=OuterRef("pk")))).count()
+            missing = (cases.count() if total is None else total) - recorded
+        else:
+            rows = cases.values(self.path).annotate(n=Count("pk")).order_by()
+            found = {row[self.path]: row["n"] for row in rows if row[self.path] not in ("", None)}
+            missing = sum(row["n"] for row in rows if row[self.path] in ("", None))
+        items = [(value, labels.get(value, str(value)), n) for value, n in found.items()]
+        if missing:
+            items.append((None, "Not recorded", missing))
+        return sorted(items, key=lambda item: (-item[2], item[1]))
+
+    def cases(self, scope: QuerySet[Case], period: Period, value: Any) -> QuerySet[Case]:
+        """Exactly the cases counted under ``value`` (``None``: "Not recorded")."""
+        base = received(scope, period)
+        column = self._issue_column
+        if not column:
+            if value is None:
+                return base.filter(Q(**{f"{self.path}__isnull": True}) | Q(**{self.path: ""}))
+            return base.filter(**{self.path: value})
+        if value is None:
+            return base.exclude(Exists(Issue.objects.filter(self._recorded(), case_id=OuterRef("pk"))))
+        if self.groups and value not in self.groups:
+            return base.none()
+        return base.filter(Exists(Issue.objects.filter(self._is(value), case_id=OuterRef("pk"))))
 
 
-def _reached(statuses: tuple[str, ...]) -> CaseSet:
-    """Cases received in the period whose timeline shows them moved to one of ``statuses`` at least once."""
+def _site_labels() -> dict[Any, str]:
+    from liaison.org.models import Site
 
-    def cases(scope: QuerySet[Case], period: Period) -> QuerySet[Case]:
-        moved = TimelineEvent.objects.filter(kind=TimelineKind.STATUS, data__to__in=list(statuses))
-        return received(scope, period).filter(pk__in=moved.values("case_id"))
-
-    return cases
+    return dict(Site.objects.values_list("pk", "name"))
 
 
-def _reopened(scope: QuerySet[Case], period: Period) -> QuerySet[Case]:
-    reopenings = TimelineEvent.objects.filter(kind=TimelineKind.STATUS, summary="Reopened")
-    return received(scope, period).filter(pk__in=reopenings.values("case_id"))
+def _department_labels() -> dict[Any, str]:
+    from liaison.org.models import Department
+
+    return dict(Department.objects.values_list("pk", "name"))
 
 
-def _referred(body: str) -> CaseSet:
-    def cases(scope: QuerySet[Case], period: Period) -> QuerySet[Case]:
-        referrals = ExternalReferral.objects.filter(
-            body=body, referred_on__gte=period.start, referred_on__lte=period.end
-        )
-        return _counted(scope).filter(pk__in=referrals.values("case_id"))
-
-    return cases
+# The three domains of the Healthcare Complaints Analysis Tool and the categories in each.
+HCAT_DOMAINS: dict[str, tuple[str, ...]] = {
+    "clinical": (HcatCategory.QUALITY, HcatCategory.SAFETY),
+    "management": (HcatCategory.ENVIRONMENT, HcatCategory.INSTITUTIONAL_PROCESSES),
+    "relationships": (HcatCategory.LISTENING, HcatCategory.COMMUNICATION, HcatCategory.RESPECT_RIGHTS),
+}
 
 
-def _open_now(scope: QuerySet[Case], period: Period) -> QuerySet[Case]:
-    return _counted(scope).filter(status__in=OPEN_STATUSES)
+def _domain_labels() -> dict[Any, str]:
+    return {"clinical": "Clinical", "management": "Management", "relationships": "Relationships"}
 
 
-def _overdue_now(scope: QuerySet[Case], period: Period) -> QuerySet[Case]:
-    return _open_now(scope, period).filter(next_due_at__lt=timezone.now())
+def _choices(choices: Any) -> Callable[[], dict[Any, str]]:
+    return lambda: dict(choices.choices)
+
+
+_TEXT_PATHS = {"case_type", "channel", "issues__category", "issues__stage_of_care", "issues__staff_group"}
+
+BREAKDOWNS: dict[str, Breakdown] = {
+    b.key: b
+    for b in (
+        Breakdown("case_type", "Type", "case_type", _choices(CaseType)),
+        Breakdown("channel", "Channel", "channel", _choices(Channel)),
+        Breakdown("site", "Site", "site_id", _site_labels),
+        Breakdown("department", "Department", "issues__department_id", _department_labels),
+        Breakdown("hcat_domain", "HCAT domain", "issues__category", _domain_labels, groups=HCAT_DOMAINS),
+        Breakdown("hcat_category", "HCAT category", "issues__category", _choices(HcatCategory)),
+        Breakdown("stage_of_care", "Stage of care", "issues__stage_of_care", _choices(StageOfCare)),
+        Breakdown(
+            "staff_group",
+            "Staff group",
+            "issues__staff_group",
+            _choices(StaffGroup),
+        ),
+    )
+}
+
+
+def breakdown(scope: QuerySet[Case], period: Period, *, by: str) -> dict[str, int]:
+    """Cases received in the period counted by one fact (see ``BREAKDOWNS``), largest first, keyed by value."""
+    if by not in BREAKDOWNS:
+        raise ApplicationError(f"Cases can be broken down by {', '.join(BREAKDOWNS)}; not by {by!r}.")
+    return {str(value) if value is not None else "": n for value, _label, n in BREAKDOWNS[by].counts(scope, period)}
+
+
+def first_response_at(case: Case) -> datetime | None:
+    """When the first response went out (reopening a case clears ``responded_at``; this stays)."""
+    return case.first_responded_at
+
+
+def days_between(case: Case, done: datetime) -> int:
+    """Days from the day received to the day done at the case's site (see cases.figures)."""
+    return _days_between(case.received_at, done, policy_pack=case.site.policy_pack, zone=case.site.zone)
+
+
+# -- Conditions ------------------------------------------------------------------------------------------------
+
+
+def _met(due: str, done: str) -> Condition:
+    return lambda now: Q(**{f"{due}__isnull": False, f"{done}__isnull": False, f"{done}__lte": F(due)})
+
+
+def _missed(due: str, done: str) -> Condition:
+    """Done after the due moment; or not done, the due moment passed, and the case still open then."""
+
+    def condition(now: datetime) -> Q:
+        late = Q(**{f"{done}__gt": F(due)})
+        still_open_then = Q(status__in=OPEN_STATUSES) | Q(stopped_at__isnull=True) | Q(stopped_at__gt=F(due))
+        undone = Q(**{f"{done}__isnull": True, f"{due}__lt": now}) & still_open_then
+        return Q(**{f"{due}__isnull": False}) & (late | undone)
+
+    return condition
+
+
+def _decided(due: str, done: str) -> Condition:
+    met, missed = _met(due, done), _missed(due, done)
+    return lambda now: met(now) | missed(now)
+
+
+def _where(**lookups: Any) -> Condition:
+    return lambda now: Q(**lookups)
+
+
+def _age(low: int, high: int | None) -> Condition:
+    """Received between ``low`` and ``high`` days before today (each site's today, in its time zone)."""
+
+    def condition(now: datetime) -> Q:
+        q = Q()
+        for site_id, zone in _site_zones():
+            today = timezone.localdate(now, zone)
+            band = Q(received_on__lte=today - timedelta(days=low))
+            if high is not None:
+                band &= Q(received_on__gte=today - timedelta(days=high))
+            q |= Q(site_id=site_id) & band
+        return q if q else Q(pk__in=[])
+
+    return condition
+
+
+# Inside one values() call, each site's time zone is read once however many measures need it; outside one
+# (a single measure's numerator, a drill-down), it is read afresh.
+_ZONES: ContextVar[dict[str, list[tuple[int, ZoneInfo]]] | None] = ContextVar("site_zones", default=None)
+
+
+def _site_zones() -> list[tuple[int, ZoneInfo]]:
+    from liaison.org.models import Site
+
+    cache = _ZONES.get()
+    if cache is not None and "zones" in cache:
+        return cache["zones"]
+    zones = [(pk, ZoneInfo(name)) for pk, name in Site.objects.values_list("pk", "time_zone")]
+    if cache is not None:
+        cache["zones"] = zones
+    return zones
+
+
+def _always(now: datetime) -> Q:
+    return Q()
 
 
 _JUDGED = (Outcome.UPHELD, Outcome.PARTLY_UPHELD, Outcome.NOT_UPHELD)
-
-_acknowledged_on_time = _clock_cases(("acknowledge",), ("met",))
-_acknowledge_decided = _clock_cases(("acknowledge",), ("met", "missed"))
-_responded_on_time = _clock_cases(_RESPOND_KEYS, ("met",))
-_respond_decided = _clock_cases(_RESPOND_KEYS, ("met", "missed"))
-_interim_on_time = _clock_cases(("interim_notice",), ("met",))
-_interim_decided = _clock_cases(("interim_notice",), ("met", "missed"))
-_well_founded = _filtered(outcome__in=(Outcome.UPHELD, Outcome.PARTLY_UPHELD))
-_judged = _filtered(outcome__in=_JUDGED)
-_reopenable = _reached((Status.RESPONDED, Status.CLOSED, Status.WITHDRAWN))
-_ack_cases, _ack_median = _days("acknowledge", statistics.median)
-_, _ack_p90 = _days("acknowledge", percentile_90)
-_resp_cases, _resp_median = _days("respond", statistics.median)
-_, _resp_p90 = _days("respond", percentile_90)
 
 _DAYS_WORDS = (
     "Days are counted from the day received (day 0) to the day done, at the site: working days at UK sites, "
     "skipping weekends and the nation's bank holidays, calendar days at US sites."
 )
 _FIRST_RESPONSE_WORDS = (
-    "A reopened case counts once, with its first response: reopening clears the response date, so that first "
-    "response is taken from the timeline, as the moment it was recorded as sent."
+    "A reopened case counts once, with its first response: reopening clears the response date, but the case "
+    "keeps the moment of its first response."
 )
 
+
+def _count(key: str, name: str, definition: str, rule: str, counted: Condition, base: str = "received") -> Measure:
+    return Measure(key, name, definition, rule, "count", base=base, counted=counted, period_applies=base != "open")
+
+
+def _percent(key: str, name: str, definition: str, rule: str, counted: Condition, among: Condition) -> Measure:
+    return Measure(key, name, definition, rule, "percent", counted=counted, among=among)
+
+
+def _days(
+    key: str, name: str, definition: str, rule: str, column: str, summary: Callable[[list[int]], float | int]
+) -> Measure:
+    return Measure(key, name, definition, rule, "days", days=column, summary=summary)
+
+
 MEASURES_LIST: tuple[Measure, ...] = (
-    _count_measure(
-        key="received",
-        name="Cases received",
-        definition=(
-            "Every case received in the period, of any type and channel (a breakdown by type and by channel "
-            "goes with it). A converted case counts once, as its current type; a duplicate merged into another "
-            "case is not counted."
-        ),
-        rule="UK-9",
-        cases=received,
+    _count(
+        "received",
+        "Cases received",
+        "Every case received in the period, of any type and channel (a breakdown by type and by channel goes "
+        "with it). A converted case counts once, as its current type; a duplicate merged into another case is "
+        "not counted.",
+        "UK-9",
+        _always,
     ),
-    _percent_measure(
-        key="acknowledged_on_time",
-        name="Acknowledged within the target",
-        definition=(
-            "Of the cases received in the period that have an acknowledgement clock under the site's rules "
-            "(complaints at UK sites; US grievances have none), the share acknowledged by the end of the due "
-            "day. Cases not yet acknowledged count as late once the due day has passed; cases still within "
-            "their time, or closed before the due day without an acknowledgement, are left out."
-        ),
-        rule="UK-3",
-        numerator=_acknowledged_on_time,
-        denominator=_acknowledge_decided,
+    _percent(
+        "acknowledged_on_time",
+        "Acknowledged within the target",
+        "Of the cases received in the period that have an acknowledgement clock under the site's rules "
+        "(complaints at UK sites; US grievances have none), the share acknowledged by the end of the due day. "
+        "Cases not yet acknowledged count as late once the due day has passed; cases still within their time, "
+        "or closed before the due day without an acknowledgement, are left out.",
+        "UK-3",
+        _met("ack_due_at", "acknowledged_at"),
+        _decided("ack_due_at", "acknowledged_at"),
     ),
-    _percent_measure(
-        key="responded_on_time",
-        name="Responded within the target or the agreed extension",
-        definition=(
-            "Of the cases received in the period that have a response clock (complaints at UK sites, grievances "
-            "at US sites), the share whose first response went out by the end of the due day. The due day is "
-            "the one the rules give today: the agreed response date or agreed extension at UK sites, and at US "
-            "sites 7 days or the follow-up date the interim notice promised. Unanswered cases count as late "
-            "once that day has passed. " + _FIRST_RESPONSE_WORDS
-        ),
-        rule="UK-8",
-        numerator=_responded_on_time,
-        denominator=_respond_decided,
+    _percent(
+        "responded_on_time",
+        "Responded within the target or the agreed extension",
+        "Of the cases received in the period that have a response clock (complaints at UK sites, grievances at "
+        "US sites), the share whose first response went out by the end of the due day. The due day is the one "
+        "the rules give today: the agreed response date or agreed extension at UK sites, and at US sites 7 days "
+        "or the follow-up date the interim notice promised. Unanswered cases count as late once that day has "
+        "passed. " + _FIRST_RESPONSE_WORDS,
+        "UK-8",
+        _met("response_due_at", "first_responded_at"),
+        _decided("response_due_at", "first_responded_at"),
     ),
-    Measure(
-        key="days_to_acknowledge_median",
-        name="Days to acknowledge (median)",
-        definition="The middle of the days taken to acknowledge the cases received in the period that have been "
+    _days(
+        "days_to_acknowledge_median",
+        "Days to acknowledge (median)",
+        "The middle of the days taken to acknowledge the cases received in the period that have been "
         "acknowledged (the mean of the two middle values when there is an even number). " + _DAYS_WORDS,
-        rule="UK-3",
-        unit="days",
-        numerator=_ack_cases,
-        denominator=None,
-        value=_ack_median,
+        "UK-3",
+        "days_to_acknowledge",
+        median,
     ),
-    Measure(
-        key="days_to_acknowledge_p90",
-        name="Days to acknowledge (90th percentile)",
-        definition="Of the cases received in the period that have been acknowledged, the smallest number of days "
-        "within which at least 9 in 10 of them were acknowledged. " + _DAYS_WORDS,
-        rule="UK-3",
-        unit="days",
-        numerator=_ack_cases,
-        denominator=None,
-        value=_ack_p90,
+    _days(
+        "days_to_acknowledge_p90",
+        "Days to acknowledge (90th percentile)",
+        "Of the cases received in the period that have been acknowledged, the smallest number of days within "
+        "which at least 9 in 10 of them were acknowledged. " + _DAYS_WORDS,
+        "UK-3",
+        "days_to_acknowledge",
+        percentile_90,
     ),
-    Measure(
-        key="days_to_respond_median",
-        name="Days to respond (median)",
-        definition="The middle of the days taken to send the first response, over the cases received in the "
-        "period that have had one. " + _DAYS_WORDS + " " + _FIRST_RESPONSE_WORDS,
-        rule="UK-8",
-        unit="days",
-        numerator=_resp_cases,
-        denominator=None,
-        value=_resp_median,
+    _days(
+        "days_to_respond_median",
+        "Days to respond (median)",
+        "The middle of the days taken to send the first response, over the cases received in the period that "
+        "have had one. " + _DAYS_WORDS + " " + _FIRST_RESPONSE_WORDS,
+        "UK-8",
+        "days_to_respond",
+        median,
     ),
-    Measure(
-        key="days_to_respond_p90",
-        name="Days to respond (90th percentile)",
-        definition="Of the cases received in the period that have had a response, the smallest number of days "
-        "within which at least 9 in 10 had their first response. " + _DAYS_WORDS + " " + _FIRST_RESPONSE_WORDS,
-        rule="UK-8",
-        unit="days",
-        numerator=_resp_cases,
-        denominator=None,
-        value=_resp_p90,
+    _days(
+        "days_to_respond_p90",
+        "Days to respond (90th percentile)",
+        "Of the cases received in the period that have had a response, the smallest number of days within "
+        "which at least 9 in 10 had their first response. " + _DAYS_WORDS + " " + _FIRST_RESPONSE_WORDS,
+        "UK-8",
+        "days_to_respond",
+        percentile_90,
     ),
-    _percent_measure(
-        key="interim_notice_on_time",
-        name="Grievances answered or given an interim notice within 7 days",
-        definition=(
-            "Of the grievances received in the period at US sites, the share that had the written response or "
-            "an interim notice by the end of the 7th calendar day after the day received. Grievances with "
-            "neither count as late once that day has passed; those still within the 7 days are left out."
-        ),
-        rule="US-14",
-        numerator=_interim_on_time,
-        denominator=_interim_decided,
+    _percent(
+        "interim_notice_on_time",
+        "Grievances answered or given an interim notice within 7 days",
+        "Of the grievances received in the period at US sites, the share that had the written response or an "
+        "interim notice by the end of the 7th calendar day after the day received. Grievances with neither "
+        "count as late once that day has passed; those still within the 7 days are left out.",
+        "US-14",
+        _met("interim_due_at", "interim_done_at"),
+        _decided("interim_due_at", "interim_done_at"),
     ),
-    _count_measure(
-        key="upheld",
-        name="Upheld",
-        definition="Cases received in the period whose recorded overall outcome is upheld.",
-        rule="UK-9",
-        cases=_filtered(outcome=Outcome.UPHELD),
+    _count(
+        "upheld",
+        "Upheld",
+        "Cases received in the period whose recorded overall outcome is upheld.",
+        "UK-9",
+        _where(outcome=Outcome.UPHELD),
     ),
-    _count_measure(
-        key="partly_upheld",
-        name="Partly upheld",
-        definition="Cases received in the period whose recorded overall outcome is partly upheld.",
-        rule="UK-9",
-        cases=_filtered(outcome=Outcome.PARTLY_UPHELD),
+    _count(
+        "partly_upheld",
+        "Partly upheld",
+        "Cases received in the period whose recorded overall outcome is partly upheld.",
+        "UK-9",
+        _where(outcome=Outcome.PARTLY_UPHELD),
     ),
-    _count_measure(
-        key="not_upheld",
-        name="Not upheld",
-        definition="Cases received in the period whose recorded overall outcome is not upheld.",
-        rule="UK-9",
-        cases=_filtered(outcome=Outcome.NOT_UPHELD),
+    _count(
+        "not_upheld",
+        "Not upheld",
+        "Cases received in the period whose recorded overall outcome is not upheld.",
+        "UK-9",
+        _where(outcome=Outcome.NOT_UPHELD),
     ),
-    _percent_measure(
-        key="well_founded_rate",
-        name="Well-founded rate",
-        definition=(
-            "Of the cases received in the period with an outcome of upheld, partly upheld or not upheld, the "
-            "share upheld or partly upheld. Cases the office was unable to investigate, and cases with no "
-            "outcome yet, are left out."
-        ),
-        rule="UK-9",
-        numerator=_well_founded,
-        denominator=_judged,
+    _percent(
+        "well_founded_rate",
+        "Well-founded rate",
+        "Of the cases received in the period with an outcome of upheld, partly upheld or not upheld, the share "
+        "upheld or partly upheld. Cases the office was unable to investigate, and cases with no outcome yet, "
+        "are left out.",
+        "UK-9",
+        _where(outcome__in=(Outcome.UPHELD, Outcome.PARTLY_UPHELD)),
+        _where(outcome__in=_JUDGED),
     ),
-    _percent_measure(
-        key="reopened",
-        name="Reopened",
-        definition=(
-            "Of the cases received in the period that were responded to, closed or withdrawn at least once, "
-            "the share reopened afterwards. Reopening is not a field on the case: it is read from the "
-            'timeline\'s status entries ("Reopened"). A case reopened twice counts once.'
-        ),
-        rule="",
-        numerator=_reopened,
-        denominator=_reopenable,
+    _percent(
+        "reopened",
+        "Reopened",
+        "Of the cases received in the period that were responded to, closed or withdrawn at least once, the "
+        "share reopened afterwards. A case reopened twice counts once.",
+        "",
+        _where(reopened=True),
+        _where(finished_once=True),
     ),
     *(
         Measure(
-            key=f"referred_{body}",
-            name=f"Referred to the {label}",
-            definition=(
-                f"Cases referred to the {label} on a day within the period (the referral date, not the received "
-                "date). A case referred more than once in the period counts once."
-            ),
-            rule=rule,
-            unit="count",
-            numerator=_referred(body),
-            denominator=None,
-            value=_count(_referred(body)),
+            f"referred_{body}",
+            f"Referred to the {label}",
+            f"Cases referred to the {label} on a day within the period (the referral date, not the received "
+            "date). A case referred more than once in the period counts once.",
+            rule,
+            "count",
+            base=f"referred:{body}",
+            counted=_always,
         )
         for body, label, rule in (
             (ExternalBody.OMBUDSMAN, "ombudsman", "UK-9"),
@@ -484,39 +739,55 @@ MEASURES_LIST: tuple[Measure, ...] = (
             (ExternalBody.STATE_AGENCY, "State survey agency", "US-18"),
         )
     ),
-    _count_measure(
-        key="open_now",
-        name="Open now",
-        definition="Cases open at this moment (new, acknowledged, under investigation, response drafted or "
-        "responded and not yet closed), whenever they were received. The period does not apply.",
-        rule="",
-        cases=_open_now,
+    _count(
+        "open_now",
+        "Open now",
+        "Cases open at this moment (new, acknowledged, under investigation, response drafted or responded and "
+        "not yet closed), whenever they were received. The period does not apply.",
+        "",
+        _always,
+        base="open",
     ),
-    _count_measure(
-        key="overdue_now",
-        name="Overdue now",
-        definition="Open cases whose next deadline under the site's rules (acknowledgement, response, interim "
-        "notice or statutory limit, extensions included) has passed at this moment. The period does not apply.",
-        rule="",
-        cases=_overdue_now,
+    _count(
+        "overdue_now",
+        "Overdue now",
+        "Open cases whose next deadline under the site's rules (acknowledgement, response, interim notice or "
+        "statutory limit, extensions included) has passed at this moment. The period does not apply.",
+        "",
+        lambda now: Q(next_due_at__lt=now),
+        base="open",
     ),
-    _count_measure(
-        key="compliments",
-        name="Compliments",
-        definition="Cases received in the period recorded as compliments.",
-        rule="",
-        cases=_filtered(case_type=CaseType.COMPLIMENT),
+    *(
+        _count(
+            f"open_{name}",
+            f"Open now, received {words}",
+            f"Cases open at this moment that were received {words} (by the calendar, at the site). Together the "
+            "four add up to the cases open now. The period does not apply.",
+            "",
+            _age(low, high),
+            base="open",
+        )
+        for name, words, low, high in (
+            ("0_7", "up to 7 days ago", 0, 7),
+            ("8_30", "8 to 30 days ago", 8, 30),
+            ("31_90", "31 to 90 days ago", 31, 90),
+            ("over_90", "more than 90 days ago", 91, None),
+        )
     ),
-    _count_measure(
-        key="concerns_resolved_informally",
-        name="Concerns resolved informally",
-        definition=(
-            "Concerns received in the period that were closed informally: resolved at first contact, or the "
-            "person declined a formal complaint. A concern later converted into a complaint counts as a "
-            "complaint, not here."
-        ),
-        rule="UK-13",
-        cases=_filtered(case_type=CaseType.CONCERN, informal_outcome__gt=""),
+    _count(
+        "compliments",
+        "Compliments",
+        "Cases received in the period recorded as compliments.",
+        "",
+        _where(case_type=CaseType.COMPLIMENT),
+    ),
+    _count(
+        "concerns_resolved_informally",
+        "Concerns resolved informally",
+        "Concerns received in the period that were closed informally: resolved at first contact, or the person "
+        "declined a formal complaint. A concern later converted into a complaint counts as a complaint, not here.",
+        "UK-13",
+        lambda now: Q(case_type=CaseType.CONCERN) & ~Q(informal_outcome=""),
     ),
 )
 

@@ -156,13 +156,15 @@ def test_a_deactivated_user_holds_no_capability(cast: Cast) -> None:
     assert manager not in users_with(Cap.OVERSEE, cast.rgh)
 
 
-# The links each member of the cast saw when the list named roles; naming capabilities must not change them.
+# The links each member of the cast saw when the list named roles (naming capabilities must not change them),
+# plus the office's numbers (insights) for the office and executives.
 NAVIGATION: dict[str, list[str]] = {
     "officer": [
         "My work",
         "Cases",
         "Log a case",
         "Letters",
+        "Numbers",
         "Feedback",
         "Improvements",
         "Information",
@@ -171,7 +173,7 @@ NAVIGATION: dict[str, list[str]] = {
         "Organisation",
     ],
     "investigator": ["My work", "Requests"],
-    "executive": ["My work", "Cases", "Feedback", "Improvements"],
+    "executive": ["My work", "Cases", "Numbers", "Feedback", "Improvements"],
     "auditor": ["My work", "Audit trail"],
     "admin": ["My work", "Information", "Organisation", "Administration"],
 }

@@ -284,6 +284,7 @@ ROWS = [
         data=lambda c, k: {
             "description": "Check call bells every shift",
             "owner": "Ward 7 sister",
+            "action_owner": str(c.manager.pk),
             "due_date": (_today() + timedelta(days=30)).isoformat(),
         },
         expect=lambda c, k: (
@@ -293,7 +294,12 @@ ROWS = [
         timeline="Action promised: Check call bells every shift",
         audit="case.promised_action",
         refused_setup=_nothing,
-        refused_data=lambda c, k: {"description": "x", "owner": "  ", "due_date": _today().isoformat()},
+        refused_data=lambda c, k: {
+            "description": "x",
+            "owner": "  ",
+            "action_owner": str(c.manager.pk),
+            "due_date": _today().isoformat(),
+        },
     ),
     Row(
         "note",

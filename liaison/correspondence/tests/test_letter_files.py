@@ -58,6 +58,7 @@ CONTEXT_ROOTS = {
     "time_limit",
     "request",
     "account_excerpt",
+    "satisfaction_survey",
 }
 LOOP_ROOTS = {"issue", "action", "forloop"}
 INVALID = "!!INVALID!!"
@@ -183,6 +184,14 @@ VARIANTS = {
     },
     "no_event_date": {
         "case": SimpleNamespace(reference="X-1", received_date=D(2026, 2, 3), event_date=None, type_label="Complaint")
+    },
+    "survey": {
+        "satisfaction_survey": SimpleNamespace(
+            url="https://hospital.example/how-we-did/ABCDE-FGHJK-LMNPQ-RSTUV/",
+            address="https://hospital.example/how-we-did/",
+            code="ABCDE-FGHJK-LMNPQ-RSTUV",
+            until=D(2026, 5, 29),
+        )
     },
 }
 

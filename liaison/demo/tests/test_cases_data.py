@@ -15,7 +15,11 @@ KEYS = {
     "site", "type", "channel", "received_days_ago", "received_time", "event_days_before_received",
     "awareness_days_before_received", "patient", "complainant", "language", "interpreter", "accessibility", "wants",
     "account", "issues", "status", "owner", "restricted", "restricted_reason", "red_flags", "consequence",
-    "likelihood", "us_flags", "topics", "notes", "calls", "informal_outcome",
+    "likelihood", "us_flags", "topics", "notes", "calls", "informal_outcome", "history",
+}  # fmt: skip
+HISTORY_KEYS = {
+    "ack_days", "ack_time", "respond_days", "respond_time", "extension_days", "interim_days", "interim_time",
+    "followup_days", "outcome", "referral", "reopen",
 }  # fmt: skip
 TYPES = {"concern", "complaint", "grievance", "compliment", "enquiry", "advocacy"}
 CHANNELS = {"phone", "in_person", "letter", "email", "web_form", "survey", "social_media", "other"}
@@ -201,3 +205,76 @@ def test_languages_and_owners_look_like_the_two_hospitals(specs: list[dict[str, 
     assert 0.08 * len(specs) <= unassigned <= 0.22 * len(specs)
     compliments = [s for s in specs if s["type"] in {"compliment", "enquiry"}]
     assert sum(s["status"] == "closed" for s in compliments) > len(compliments) / 2
+
+
+def _formal(specs: list[dict[str, Any]], site: str, statuses: set[str]) -> list[dict[str, Any]]:
+    kinds = {"complaint"} if site == "RGH" else {"complaint", "grievance"}
+    return [s for s in specs if s["site"] == site and s["type"] in kinds and s["status"] in statuses]
+
+
+def test_every_history_runs_in_order_within_the_time_the_case_has_had(specs: list[dict[str, Any]]) -> None:
+    for spec in specs:
+        history = spec["history"]
+        assert set(history) == HISTORY_KEYS
+        assert 0 <= history["ack_days"] <= history["respond_days"] <= spec["received_days_ago"]
+        assert 0 <= history["ack_days"] <= 5
+        assert re.fullmatch(r"\d\d:\d\d", history["ack_time"]) and re.fullmatch(r"\d\d:\d\d", history["respond_time"])
+        if history["interim_days"] is not None:
+            assert spec["site"] == "HPM" and history["interim_days"] <= 7 and history["followup_days"] >= 14
+            assert (
+                history["interim_days"] < history["respond_days"]
+                or history["respond_days"] == spec["received_days_ago"]
+            )
+        if history["extension_days"] is not None:
+            assert spec["site"] == "RGH" and history["extension_days"] >= history["respond_days"] > 25
+
+
+def test_most_riverside_complaints_are_acknowledged_and_answered_in_time_some_late(specs: list[dict[str, Any]]) -> None:
+    answered = _formal(specs, "RGH", {"responded", "closed"})
+    assert len(answered) >= 25
+    acks = [s["history"]["ack_days"] for s in answered]
+    assert 0.7 <= sum(days <= 3 for days in acks) / len(acks) <= 0.95
+    days = [s["history"]["respond_days"] for s in answered]
+    extended = [s for s in answered if s["history"]["extension_days"] is not None]
+    late = [s for s in answered if s["history"]["respond_days"] > 25 and s not in extended]
+    assert extended and 0.05 <= len(late) / len(answered) <= 0.3
+    assert all(8 <= d <= 36 for d in days if d < min(s["received_days_ago"] for s in answered))
+    assert 15 <= sorted(days)[len(days) // 2] <= 25
+
+
+def test_most_harbor_point_grievances_are_answered_within_seven_days_some_after_an_interim_notice(
+    specs: list[dict[str, Any]],
+) -> None:
+    answered = _formal(specs, "HPM", {"responded", "closed"})
+    within_seven = [s for s in answered if s["history"]["respond_days"] <= 7]
+    interim = [s for s in answered if s["history"]["interim_days"] is not None]
+    assert 0.5 <= len(within_seven) / len(answered) <= 0.85
+    assert 0.1 <= len(interim) / len(answered) <= 0.4
+    late = [s for s in answered if s["history"]["respond_days"] > 7 and s not in interim]
+    assert late
+
+
+def test_outcomes_are_about_thirty_upheld_thirty_five_partly_and_thirty_five_not(specs: list[dict[str, Any]]) -> None:
+    outcomes = Counter(s["history"]["outcome"] for s in specs)
+    assert set(outcomes) == {"upheld", "partly_upheld", "not_upheld"}
+    for outcome, share in (("upheld", 0.30), ("partly_upheld", 0.35), ("not_upheld", 0.35)):
+        assert abs(outcomes[outcome] / len(specs) - share) < 0.08, outcomes
+    for spec in specs:
+        closing = [n for n in spec["notes"] if n.startswith("Closed: ")]
+        words = {"upheld": "upheld.", "partly_upheld": "partly upheld.", "not_upheld": "not upheld."}
+        assert closing in ([], ["Closed: " + words[spec["history"]["outcome"]]])
+
+
+def test_a_few_closed_cases_go_to_an_outside_body_and_two_or_three_are_reopened(specs: list[dict[str, Any]]) -> None:
+    referred = [s for s in specs if s["history"]["referral"]]
+    reopened = [s for s in specs if s["history"]["reopen"]]
+    assert all(s["status"] == "closed" and s["type"] in {"complaint", "grievance"} for s in referred + reopened)
+    ombudsman = [s for s in referred if s["history"]["referral"]["body"] == "ombudsman"]
+    closed_rgh = _formal(specs, "RGH", {"closed"})
+    assert 2 <= len(ombudsman) <= max(2, round(0.05 * len(closed_rgh)))
+    assert all(s["site"] == "RGH" and s["received_days_ago"] >= 150 for s in ombudsman)
+    us = [s["history"]["referral"]["body"] for s in referred if s["site"] == "HPM"]
+    assert sorted(us) == ["qio", "qio", "state_agency"]
+    assert all(s["us_flags"]["medicare_beneficiary"] for s in referred if s["history"]["referral"]["body"] == "qio")
+    assert 2 <= len(reopened) <= 3 and not set(map(id, referred)) & set(map(id, reopened))
+    assert sum(s["site"] == "RGH" for s in reopened) >= 2
