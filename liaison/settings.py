@@ -110,6 +110,8 @@ INSTALLED_APPS = [
     "liaison.knowledge",
     "liaison.feedback",
     "liaison.improvement",
+    "liaison.meetings",
+    "liaison.advocacy",
     "liaison.hiring",
     "liaison.home",
     "liaison.insights",

@@ -41,6 +41,8 @@ urlpatterns = [
     path("", include("liaison.improvement.urls")),
     path("", include("liaison.hiring.urls")),
     path("insights/", include("liaison.insights.urls")),
+    path("meetings/", include("liaison.meetings.urls")),
+    path("advocacy/", include("liaison.advocacy.urls")),
     path("audit/", include("liaison.audit.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
@@ -327,6 +328,40 @@ def build_world(cast: Cast) -> World:
             )
             url = posted["Location"]
     store = visitor.session[f"public-form:{cast.rgh.code}:complaint"]
+    from liaison.advocacy import services as advocacy
+
+    o["advocacy_case"] = case_services.case_open(
+        acting_user=cast.officer, site=cast.rgh, case_type="advocacy", channel="phone", owner=cast.officer
+    )
+    o["appeal"] = advocacy.appeal_record(
+        acting_user=cast.officer,
+        case=o["advocacy_case"],
+        org_name="Acme Health Plan",
+        org_kind="payer",
+        plan_type="erisa_employer",
+        level="internal",
+        urgency="standard",
+        timing="post_service",
+        decision_received_on=timezone.localdate() - timedelta(days=10),
+        service="MRI of the knee",
+        amount=Decimal("1200.00"),
+        reason_given="Not medically necessary",
+    )
+    o["appeal_document"] = advocacy.document_add(
+        acting_user=cast.officer, appeal=o["appeal"], kind="denial_letter", upload=SimpleUploadedFile("d.txt", b"text")
+    )
+    from liaison.meetings.services import ParticipantSpec, meeting_schedule
+
+    starts = timezone.now() + timedelta(days=7)
+    o["meeting"] = meeting_schedule(
+        acting_user=cast.officer,
+        case=o["case"],
+        kind="mediation",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        participants=[ParticipantSpec(kind="family", name="Fay Family", email="fay@example.com")],
+        place="Room 1",
+    ).meeting
     o["secret"] = public.public_submit(site=cast.rgh, kind="complaint", answers=store, files=[], language="en").secret
     o["reset_uid"] = urlsafe_base64_encode(force_bytes(cast.officer.pk))
     o["reset_token"] = default_token_generator.make_token(cast.officer)
@@ -384,6 +419,20 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "public:progress-link": lambda w: [({"secret": w.secret}, "")],
     # A code of the right shape that opens nothing; the survey itself is walked in public/tests/test_handling_pages.py.
     "public:handling-link": lambda w: [({"code": "ABCDE-FGHJK-LMNPQ-RSTUV"}, "")],
+    "meetings:schedule": lambda w: [({"reference": w.case.reference}, "")],
+    "meetings:edit": lambda w: [({"pk": w.meeting.pk}, "")],
+    "meetings:outcome": lambda w: [({"pk": w.meeting.pk}, "")],
+    "meetings:detail": lambda w: [({"pk": w.meeting.pk}, "")],
+    "meetings:ics": lambda w: [({"pk": w.meeting.pk}, "")],
+    "meetings:cancel": lambda w: [({"pk": w.meeting.pk}, "")],
+    "meetings:letter": lambda w: [({"pk": w.meeting.pk}, "")],
+    "advocacy:appeal": lambda w: [({"reference": w.advocacy_case.reference}, "")],
+    "advocacy:new": lambda w: [({"reference": w.advocacy_case.reference}, "")],
+    "advocacy:step": lambda w: [
+        ({"reference": w.advocacy_case.reference, "pk": w.appeal.pk, "step": step}, "")
+        for step in ("edit", "contact", "document", "letter", "outcome")
+    ],
+    "advocacy:document": lambda w: [({"reference": w.advocacy_case.reference, "pk": w.appeal_document.pk}, "")],
     "insights:export_cases": lambda w: [({"fmt": fmt}, "status=&view=site") for fmt in ("csv", "xlsx")],
     "insights:drilldown_export": lambda w: [
         ({"fmt": fmt}, "measure=received&date_from=2026-01-01&date_to=2026-12-31") for fmt in ("csv", "xlsx")

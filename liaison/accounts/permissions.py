@@ -46,6 +46,8 @@ class Cap(StrEnum):
     ORG_EDIT = "org.edit"
     ADMIN = "admin"  # Django admin: users, roles, sites
 
+    MEETING_WORK = "meeting.work"  # schedule, change and record meetings on the cases of one's sites
+    ADVOCACY_WORK = "advocacy.work"  # act for patients with payers and agencies: appeals, contacts, deadlines
     INSIGHTS_READ = "insights.read"  # measures, dashboards, drill-downs, reports (executives: no identities)
     INSIGHTS_EXPORT = "insights.export"  # download lists and report tables as CSV/XLSX
     RETURNS_FILE = "returns.file"  # produce the regulators' returns (KO41a, annual report, grievance log, CQC)
@@ -81,6 +83,8 @@ CAPABILITIES: dict[Cap, frozenset[str]] = {
     Cap.ORG_READ: _OFFICE | {Role.ADMIN},
     Cap.ORG_EDIT: frozenset({Role.MANAGER, Role.ADMIN}),
     Cap.ADMIN: frozenset({Role.ADMIN}),
+    Cap.MEETING_WORK: _OFFICE,
+    Cap.ADVOCACY_WORK: _OFFICE,
     Cap.INSIGHTS_READ: _OFFICE | {Role.EXECUTIVE},
     Cap.INSIGHTS_EXPORT: _OFFICE | {Role.EXECUTIVE},
     Cap.RETURNS_FILE: frozenset({Role.MANAGER}),

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from liaison.accounts.models import User
 from liaison.accounts.permissions import Cap, can, users_with
-from liaison.cases import rules
+from liaison.cases import hooks, rules
 from liaison.cases.models import (
     Case,
     CaseType,
@@ -211,7 +211,7 @@ class CaseEditForm(CaseDetailsForm):
 class WorklistForm(forms.Form):
     """The worklist's filters: GET parameters without patient identifiers (the search words are posted)."""
 
-    FILTERS = ("view", "case_type", "status", "priority", "department", "due")
+    FILTERS = ("view", "case_type", "status", "priority", "department", "due", "with")
 
     view = forms.ChoiceField(
         choices=[("mine", "My cases"), ("unassigned", "Unassigned"), ("site", "All at my sites")], required=False
@@ -231,6 +231,13 @@ class WorklistForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        # "With": what other apps register (a meeting coming up, an appeal deadline); the field is named
+        # "with" in the address, which is not a Python name, so it is added here.
+        self.fields["with"] = forms.ChoiceField(
+            choices=[("", "Anything"), *((f.key, f.label) for f in hooks.worklist_filters())],
+            required=False,
+            label="With",
+        )
         self.fields["department"].queryset = Department.objects.filter(site_id__in=user.site_ids).select_related("site")  # type: ignore[attr-defined]
         self.fields["department"].label_from_instance = lambda d: f"{d.name} — {d.site.code}"  # type: ignore[attr-defined]
 
@@ -248,6 +255,7 @@ class WorklistForm(forms.Form):
             department=cleaned["department"].pk if cleaned.get("department") else None,
             due=cleaned.get("due") or "",
             q=search_text or "",
+            with_=cleaned.get("with") or "",
         )
 
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
+
+from django.db.models import Q
 
 if TYPE_CHECKING:
     from liaison.accounts.models import User
@@ -41,3 +44,30 @@ def on_action_promised(callback: ActionPromisedCallback) -> ActionPromisedCallba
 def action_promised(event: ActionPromised) -> None:
     for callback in list(_ACTION_PROMISED):
         callback(event)
+
+
+# -- Worklist filters from higher apps ("a meeting in the next fortnight", "an appeal deadline this week") ----
+
+
+@dataclass(frozen=True)
+class WorklistFilter:
+    """One more choice for the worklist's "With" filter: ``condition(now)`` says which cases it keeps."""
+
+    key: str  # the GET value: letters, digits and underscores
+    label: str
+    condition: Callable[[datetime], Q]
+
+
+_WORKLIST_FILTERS: dict[str, WorklistFilter] = {}
+
+
+def register_worklist_filter(worklist_filter: WorklistFilter) -> None:
+    _WORKLIST_FILTERS[worklist_filter.key] = worklist_filter
+
+
+def worklist_filters() -> list[WorklistFilter]:
+    return list(_WORKLIST_FILTERS.values())
+
+
+def worklist_filter(key: str) -> WorklistFilter | None:
+    return _WORKLIST_FILTERS.get(key)

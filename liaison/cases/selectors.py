@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from liaison.accounts.models import User
 from liaison.accounts.permissions import Cap, can
+from liaison.cases import hooks
 from liaison.cases.models import OPEN_STATUSES, Case
 from liaison.lib.workdays import ENGLAND_AND_WALES, SCOTLAND, US_FEDERAL, WorkingDayCalendar, add_working_days
 
@@ -75,6 +76,7 @@ class WorklistFilters:
     department: int | None = None
     due: str = ""  # overdue | due_soon | on_track
     q: str = ""
+    with_: str = ""  # a filter registered by another app (cases.hooks.register_worklist_filter)
 
 
 def worklist(*, user: User, filters: WorklistFilters) -> QuerySet[Case]:
@@ -101,6 +103,9 @@ def worklist(*, user: User, filters: WorklistFilters) -> QuerySet[Case]:
         cases = cases.filter(next_due_at__gte=now, next_due_at__lte=now + timedelta(days=5))
     elif filters.due == DueState.ON_TRACK:
         cases = cases.filter(next_due_at__gte=now)
+    extra = hooks.worklist_filter(filters.with_) if filters.with_ else None
+    if extra is not None:
+        cases = cases.filter(extra.condition(now))
     if filters.q:
         cases = search(cases, filters.q, identity=can_see_identity(user))
     # Within a priority: overdue and due cases first, cases without a deadline last, on both databases.

@@ -18,6 +18,7 @@ class LetterKind(models.TextChoices):
     FINAL_RESPONSE = "final_response", "Final response"
     COMPLIMENT_THANKS = "compliment_thanks", "Thanks for a compliment"
     INVESTIGATION_REQUEST = "investigation_request", "Investigation request (internal)"
+    MEETING_OUTCOME = "meeting_outcome", "Meeting outcome"
 
 
 class Language(models.TextChoices):

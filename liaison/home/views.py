@@ -6,12 +6,14 @@ from django.utils import timezone
 
 from liaison.accounts.models import User
 from liaison.accounts.permissions import Cap, can
+from liaison.advocacy import selectors as advocacy_selectors
 from liaison.audit.services import audit_record
 from liaison.cases import selectors as case_selectors
 from liaison.correspondence.models import Letter, LetterStatus
 from liaison.improvement.models import ActionStatus, ImprovementAction
 from liaison.investigations import selectors as investigation_selectors
 from liaison.investigations.models import InvestigationRequest, RequestStatus
+from liaison.meetings import selectors as meeting_selectors
 
 
 def my_work(request: HttpRequest) -> HttpResponse:
@@ -53,6 +55,10 @@ def my_work(request: HttpRequest) -> HttpResponse:
         .order_by("due_date", "pk")[:50]
     )
     context["today"] = timezone.localdate()
+    # Meetings the person organises or attends as staff (a ward manager invited to a mediation included).
+    context["meetings"] = meeting_selectors.upcoming_for_user(user, timezone.now(), limit=10)
+    if can(user, Cap.ADVOCACY_WORK):
+        context["appeal_deadlines"] = advocacy_selectors.deadlines_for_user(user, limit=10)
     if can(user, Cap.REQUEST_ANSWER):
         context["requests"] = investigation_selectors.open_requests_for_investigator(user=user)
     if can(user, Cap.LETTER_SIGN):

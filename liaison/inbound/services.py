@@ -22,6 +22,7 @@ from django.utils import timezone
 from liaison.audit.services import audit_record
 from liaison.cases.models import Case, CaseType, Channel, TimelineKind
 from liaison.cases.services import case_add_attachment, case_log_incoming, case_open_by_system
+from liaison.inbound import hooks
 from liaison.inbound.models import InboundMessage, InboundStatus
 from liaison.inbound.parsing import ParsedAttachment, ParsedMessage, parse_message
 from liaison.lib.errors import ApplicationError
@@ -239,6 +240,7 @@ def inbound_message_ingest(*, raw: bytes, site: Site | None = None) -> Ingested:
             try:
                 with transaction.atomic():
                     message, withheld = _file(incoming, site)
+                    hooks.message_filed(hooks.MessageFiled(message=message, parsed=parsed))
             except ApplicationError as exc:
                 message = _quarantine(
                     incoming,

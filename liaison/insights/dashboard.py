@@ -17,12 +17,15 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
+from liaison.advocacy import selectors as advocacy_selectors
+from liaison.advocacy.models import AppealOutcome
 from liaison.cases.models import Case, CaseType, Issue
 from liaison.feedback.handling import handling_satisfaction
 from liaison.feedback.models import FeedbackResponse
 from liaison.insights import measures
 from liaison.insights.measures import BREAKDOWNS, MEASURES, Measure, Number, Period
 from liaison.lib import charts
+from liaison.meetings import selectors as meeting_selectors
 from liaison.org.models import Department, Site
 
 SMALL = 5  # counts from 1 to SMALL - 1 are shown as "<5" on views meant for wide circulation
@@ -175,6 +178,11 @@ class Dashboard:
     feedback: FeedbackFigures
     handling: dict[str, Any]
     handling_href: str
+    appeals: dict[str, Any]
+    appeal_links: dict[str, str]
+    meetings_held: int
+    resolved_by_meeting: int
+    resolved_by_meeting_href: str
     as_at: datetime
 
 
@@ -255,8 +263,28 @@ def build(filters: Filters, *, now: datetime | None = None) -> Dashboard:
         feedback=feedback_figures(filters),
         handling=handling_satisfaction([site.pk for site in filters.sites], period.start, period.end),
         handling_href=drill_url(filters, handling="invited"),
+        appeals=advocacy_selectors.outcomes(scope, period.start, period.end),
+        appeal_links={key: drill_url(filters, appeals=key) for key in ("decided", *AppealOutcome.values)},
+        meetings_held=sum(
+            meeting_selectors.meetings_held(scope.filter(site=site), *period.bounds(site.zone)).count()
+            for site in filters.sites
+        ),
+        resolved_by_meeting=resolved_by_meeting(filters).count(),
+        resolved_by_meeting_href=drill_url(filters, meetings="resolved"),
         as_at=now,
     )
+
+
+def resolved_by_meeting(filters: Filters) -> QuerySet[Case]:
+    """Cases of the filters closed in the period (each site's calendar) after a meeting was held on them."""
+    scope = filters.scope()
+    wanted = Q(pk__in=[])
+    for site in filters.sites:
+        resolved = meeting_selectors.cases_resolved_by_meeting(
+            scope.filter(site=site), *filters.period.bounds(site.zone)
+        )
+        wanted |= Q(pk__in=resolved.values("pk"))
+    return scope.filter(wanted)
 
 
 def _denominators(scope: QuerySet[Case], period: Period, now: datetime) -> dict[str, int]:

@@ -42,7 +42,7 @@ def export_cases(request: HttpRequest, fmt: str) -> StreamingHttpResponse | File
     cases = selectors.worklist(user=user, filters=filters)
     identity = selectors.can_see_identity(user)
     # The validated values ("" is "any"), not the raw parameters: nothing a user typed reaches the trail.
-    chosen = {name: value for name, value in asdict(filters).items() if name != "q"}
+    chosen = {name.rstrip("_"): value for name, value in asdict(filters).items() if name != "q"}
     count = cases.count()
     return download_response(
         request,

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from liaison.accounts.models import User
 from liaison.accounts.permissions import Cap, can
+from liaison.advocacy.models import AppealOutcome
 from liaison.cases.models import CaseType
 from liaison.insights.measures import BREAKDOWNS, MEASURES, Period
 from liaison.org.models import Department, Site
@@ -78,9 +79,13 @@ class DrillForm(InsightsFilterForm):
     breakdown = forms.ChoiceField(required=False, choices=[("", "")] + [(k, b.name) for k, b in BREAKDOWNS.items()])
     value = forms.CharField(required=False, max_length=50)
     handling = forms.ChoiceField(required=False, choices=[("", ""), ("invited", "invited to the survey")])
+    meetings = forms.ChoiceField(required=False, choices=[("", ""), ("resolved", "resolved after a meeting")])
+    appeals = forms.ChoiceField(
+        required=False, choices=[("", ""), ("decided", "appeals decided"), *AppealOutcome.choices]
+    )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        if not cleaned.get("measure") and not cleaned.get("breakdown") and not cleaned.get("handling"):
+        if not any(cleaned.get(name) for name in ("measure", "breakdown", "handling", "appeals", "meetings")):
             raise forms.ValidationError("Choose a number on the dashboard to see the cases behind it.")
         return cleaned

@@ -10,6 +10,8 @@ from django.shortcuts import render
 
 from liaison.accounts.models import User
 from liaison.accounts.permissions import Cap, can
+from liaison.advocacy.models import AppealOutcome
+from liaison.advocacy.selectors import cases_with_appeals_decided
 from liaison.audit.services import audit_record
 from liaison.cases.models import Case
 from liaison.cases.selectors import can_see_identity, cases_for_user
@@ -23,6 +25,14 @@ from liaison.lib.errors import ApplicationError
 from liaison.lib.tables import FORMATS
 
 PAGE_SIZE = 50
+MEETINGS_DEFINITION = (
+    "Cases closed in the period (by each site's calendar) that had a local resolution meeting, mediation, "
+    "family or best-interests meeting held before they closed."
+)
+APPEALS_DEFINITION = (
+    "Advocacy cases with an appeal to a payer or agency whose decision was recorded on a day within the period "
+    "(the decision date, not the day the case was received)."
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -76,6 +86,13 @@ def _drilled(form: DrillForm, filters: board.Filters) -> tuple[str, str, Any]:
             cases = measure.denominator(scope, filters.period)
             return f"{measure.name}: all the cases the share is of", measure.definition, cases
         return measure.name, measure.definition, measure.numerator(scope, filters.period)
+    if cleaned.get("meetings"):
+        return "Cases resolved after a meeting", MEETINGS_DEFINITION, board.resolved_by_meeting(filters)
+    if cleaned.get("appeals"):
+        outcome = "" if cleaned["appeals"] == "decided" else cleaned["appeals"]
+        label = dict(AppealOutcome.choices).get(outcome, "decided")
+        cases = cases_with_appeals_decided(scope, filters.period.start, filters.period.end, outcome)
+        return f"Cases with an appeal decided in the period: {label.lower()}", APPEALS_DEFINITION, cases
     if cleaned.get("handling"):
         # The survey counts by site, whatever the department or type chosen, and only who was invited can be
         # listed: who answered, and how, is never shown with the case.

@@ -26,6 +26,7 @@ KINDS = [
     "final_response",
     "compliment_thanks",
     "investigation_request",
+    "meeting_outcome",
 ]
 LANGS = ["en", "es"]
 ALL = [(pack, kind, lang) for pack in PACKS for kind in KINDS for lang in LANGS]
@@ -58,6 +59,7 @@ CONTEXT_ROOTS = {
     "time_limit",
     "request",
     "account_excerpt",
+    "meeting",
     "satisfaction_survey",
 }
 LOOP_ROOTS = {"issue", "action", "forloop"}

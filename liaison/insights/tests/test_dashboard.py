@@ -126,6 +126,13 @@ def test_every_number_on_the_dashboard_drills_down_to_exactly_the_cases_counted(
                 if query.get("part") == "denominator"
                 else measure.numerator(_rgh(cast), period)
             )
+        elif "meetings" in query:
+            cases = board.resolved_by_meeting(board.Filters(sites=[cast.rgh], period=period))
+        elif "appeals" in query:
+            from liaison.advocacy.selectors import cases_with_appeals_decided
+
+            outcome = "" if query["appeals"] == "decided" else query["appeals"]
+            cases = cases_with_appeals_decided(_rgh(cast), period.start, period.end, outcome)
         else:
             breakdown = BREAKDOWNS[query["breakdown"]]
             raw = query.get("value", "")
@@ -301,3 +308,52 @@ def test_feedback_figures_count_as_the_feedback_dashboard_counts_them(cast: Cast
     assert (figures.answers, figures.positive, figures.recommend, figures.recommend_answers) == (6, 50.0, 0, 5)
     page = manager.get(f"/insights/?{JANUARY_QUERY}").content.decode()
     assert "50.0%" in page and "of 6 answers" in page and "of 5 answers" in page
+
+
+def test_appeals_decided_in_the_period_show_with_the_amount_recovered_and_their_cases(
+    cast: Cast, manager: Client
+) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from liaison.advocacy.services import appeal_record, outcome_record
+    from liaison.cases.services import case_open
+
+    def appeal(name: str, outcome: str, decided: date, recovered: str) -> Case:
+        case = case_open(
+            acting_user=cast.officer, site=cast.rgh, case_type="advocacy", channel="phone", patient_name=name
+        )
+        recorded = appeal_record(
+            acting_user=cast.officer,
+            case=case,
+            org_name="Acme Health Plan",
+            org_kind="payer",
+            plan_type="erisa_employer",
+            level="internal",
+            urgency="standard",
+            timing="post_service",
+            decision_received_on=date(2025, 12, 1),
+            service="MRI of the knee",
+            amount=Decimal("1200.00"),
+            reason_given="Not medically necessary",
+        )
+        outcome_record(
+            acting_user=cast.officer,
+            appeal=recorded,
+            outcome=outcome,
+            decision_on=decided,
+            amount_recovered=Decimal(recovered),
+        )
+        return case
+
+    won = appeal("Wyn Appealtest", "overturned", date(2026, 1, 12), "1200.00")
+    part = appeal("Pia Appealtest", "partly", date(2026, 1, 28), "450.50")
+    appeal("Lee Appealtest", "upheld", date(2026, 2, 3), "0")  # February's
+    page = manager.get(f"/insights/?{JANUARY_QUERY}").content.decode()
+    # January: two decided, one overturned and one partly; 1,200.00 + 450.50 recovered.
+    assert "1650.50" in page
+    decided = [q for q, _ in _drill_links(page) if q.get("appeals") == "decided"]
+    listed = manager.get("/insights/cases/", decided[0]).content.decode()
+    assert _references(listed) == {won.reference, part.reference}
+    overturned = [q for q, _ in _drill_links(page) if q.get("appeals") == "overturned"]
+    assert _references(manager.get("/insights/cases/", overturned[0]).content.decode()) == {won.reference}

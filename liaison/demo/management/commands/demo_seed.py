@@ -5,10 +5,12 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from liaison.advocacy.demo import demo_load_advocacy
 from liaison.demo.cases import demo_load_cases
 from liaison.demo.data import DEMO_PASSWORD
 from liaison.demo.feedback import demo_load_feedback
 from liaison.demo.services import demo_load
+from liaison.meetings.demo import demo_load_meetings
 
 
 class Command(BaseCommand):
@@ -22,9 +24,12 @@ class Command(BaseCommand):
         report = demo_load()
         cases = demo_load_cases()
         feedback = demo_load_feedback()
+        appeals = demo_load_advocacy()
+        meetings = demo_load_meetings()
         self.stdout.write(
             f"Demo data: {report.sites} sites, {report.departments} departments, {report.staff} staff, "
-            f"{cases} cases, {feedback} feedback answers added (nothing is added twice)."
+            f"{cases} cases, {feedback} feedback answers, {appeals} appeals, {meetings} meetings added "
+            "(nothing is added twice)."
         )
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for email, roles in report.users:
