@@ -83,6 +83,11 @@ class Appeal(models.Model):
         return f"{self.get_level_display()} with {self.org_name}"
 
     @property
+    def currency(self) -> str:
+        """The symbol amounts are in: pounds for the NHS routes, dollars for the US plans."""
+        return "\u00a3" if self.plan_type.startswith("nhs_") else "$"
+
+    @property
     def is_open(self) -> bool:
         return self.status in OPEN_APPEAL_STATUSES
 

@@ -259,7 +259,7 @@ DEFAULT_LETTER = (
     "their_reference %} (your reference {{ their_reference }}){% endif %}\n"
     "\n"
     "We write on behalf of {{ patient_name }} to ask you to review your decision about {{ service "
-    "}}{% if amount %}, an amount of ${{ amount }}{% endif %}.\n"
+    "}}{% if amount %}, an amount of {{ currency }}{{ amount }}{% endif %}.\n"
     "\n"
     "{% if reason_given %}Your reason for the decision was: {{ reason_given }}\n"
     "\n"
@@ -288,6 +288,7 @@ def letter_context(appeal: Appeal, *, argument: str, officer: User) -> dict[str,
         "patient_name": case.patient_name or case.complainant_name or "the patient",
         "service": appeal.service,
         "amount": appeal.amount,
+        "currency": appeal.currency,
         "reason_given": appeal.reason_given,
         "argument": argument,
         "expedited": appeal.urgency == "expedited",

@@ -69,7 +69,7 @@ def test_officer_records_an_insurance_appeal_and_sees_its_deadlines_on_my_work(p
         assert page.get_by_text("Appeal recorded.").is_visible()
 
         appeal = page.get_by_role("region", name="Internal appeal with Bayview Health Plan")
-        assert appeal.get_by_text("Home oxygen concentrator, three months, $1840.00").is_visible()
+        assert appeal.get_by_text("Home oxygen concentrator, three months, $1,840.00").is_visible()
         assert appeal.get_by_text("Filed, awaiting a decision").is_visible()
         # Sixty calendar days from 1 February to file (INS-5); thirty from filing on 8 February to decide (INS-2).
         file_row = appeal.get_by_role("row", name=re.compile("^Last day to file"))

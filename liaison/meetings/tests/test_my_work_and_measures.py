@@ -58,3 +58,15 @@ def test_meetings_held_and_cases_resolved_after_one_count_on_the_dashboard(
             )
         )
         assert (april.meetings_held, april.resolved_by_meeting) == (0, 0)
+
+
+def test_the_worklist_keeps_the_cases_with_a_meeting_in_the_next_two_weeks(
+    cast: Cast, as_user: Callable[[User], Client], smtp_server: object
+) -> None:
+    with time_machine.travel(london(2026, 3, 2, 9), tick=False):
+        soon, later, none = open_case(cast), open_case(cast), open_case(cast)
+        schedule(cast, soon, london(2026, 3, 10, 10), london(2026, 3, 10, 11))
+        schedule(cast, later, london(2026, 4, 20, 10), london(2026, 4, 20, 11))
+        page = as_user(cast.officer).get("/cases/", {"view": "site", "with": "meeting_soon"}).content.decode()
+    assert "A meeting in the next two weeks" in page
+    assert soon.reference in page and later.reference not in page and none.reference not in page
