@@ -422,6 +422,10 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "meetings:schedule": lambda w: [({"reference": w.case.reference}, "")],
     "meetings:edit": lambda w: [({"pk": w.meeting.pk}, "")],
     "meetings:outcome": lambda w: [({"pk": w.meeting.pk}, "")],
+    "meetings:participant_add": lambda w: [({"pk": w.meeting.pk}, "")],
+    "meetings:participant_remove": lambda w: [
+        ({"pk": w.meeting.pk, "participant": w.meeting.participants.first().pk}, "")
+    ],
     "meetings:detail": lambda w: [({"pk": w.meeting.pk}, "")],
     "meetings:ics": lambda w: [({"pk": w.meeting.pk}, "")],
     "meetings:cancel": lambda w: [({"pk": w.meeting.pk}, "")],

@@ -14,6 +14,7 @@ class AdvocacyConfig(AppConfig):
         from django.db.models import Exists, OuterRef, Q
 
         from liaison.advocacy.models import OPEN_APPEAL_STATUSES, Appeal
+        from liaison.advocacy.selectors import DUE_SOON_DAYS, case_ids_with_appeal_due_soon
         from liaison.cases.hooks import WorklistFilter, register_worklist_filter
 
         register_worklist_filter(
@@ -21,5 +22,12 @@ class AdvocacyConfig(AppConfig):
                 "open_appeal",
                 "An appeal in progress",
                 lambda now: Q(Exists(Appeal.objects.filter(case_id=OuterRef("pk"), status__in=OPEN_APPEAL_STATUSES))),
+            )
+        )
+        register_worklist_filter(
+            WorklistFilter(
+                "appeal_due_soon",
+                f"An appeal deadline in the next {DUE_SOON_DAYS} days",
+                lambda now: Q(pk__in=case_ids_with_appeal_due_soon(now)),
             )
         )

@@ -81,3 +81,22 @@ class RuleForm(forms.Form):
         except KeyError:
             raise forms.ValidationError("There is no such deadline rule.") from None
         return key
+
+
+class ExtensionForm(forms.Form):
+    days = forms.IntegerField(
+        label="Days the plan added",
+        min_value=1,
+        max_value=rules.EXTENSION_MAX_DAYS,
+        help_text=f"At most {rules.EXTENSION_MAX_DAYS} calendar days ({rules.EXTENSION_RULE_ID}).",
+        error_messages={
+            "max_value": f"The plan may extend by at most {rules.EXTENSION_MAX_DAYS} calendar days "
+            f"({rules.EXTENSION_RULE_ID}).",
+        },
+    )
+    reason = forms.CharField(label="Reason the plan gave", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    notified_on = forms.DateField(label="Date the patient was told", widget=DATE)
+
+
+class RefusalForm(forms.Form):
+    refused_on = forms.DateField(label="Date the plan refused the expedited review", widget=DATE)

@@ -58,6 +58,14 @@ class Appeal(models.Model):
     amount_recovered = models.DecimalField(
         max_digits=12, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)]
     )
+    # INS-4: the plan extended the time to decide (Medicaid managed care, 42 CFR 438.408(c)).
+    extension_days = models.PositiveSmallIntegerField(
+        "Days the plan added", null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    extension_reason = models.CharField("Reason the plan gave for the extension", max_length=500, blank=True)
+    extension_notified_on = models.DateField("Date the patient was told of the extension", null=True, blank=True)
+    # INS-3: the plan refused to review the appeal on the expedited timeframe.
+    expedited_refused_on = models.DateField("Date the plan refused an expedited review", null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -76,6 +84,11 @@ class Appeal(models.Model):
             models.CheckConstraint(
                 condition=~Q(status__in=["decided", "withdrawn"]) | ~Q(outcome=""),
                 name="advocacy_decided_has_outcome",
+            ),
+            models.CheckConstraint(
+                condition=Q(extension_days__isnull=True)
+                | Q(extension_days__gte=1, extension_days__lte=rules.EXTENSION_MAX_DAYS),
+                name="advocacy_extension_within_ins4",
             ),
         ]
 

@@ -12,6 +12,11 @@ Choices the notes leave open, written down so they can be checked:
   plain words saying the time of day matters: only the date of filing is recorded.
 - Marketplace (ACA) plans follow the ERISA internal appeal rules (INS-8 applies INS-6 and INS-7); so do
   non-grandfathered employer plans for external review (INS-8).
+- INS-4 (an extension of up to 14 calendar days) and INS-3's transfer of a refused expedited appeal to the
+  standard timeframe are Medicaid managed care rules (42 CFR 438.408(c), 438.410): they are offered for
+  those appeals only. After a refusal the standard number counts from the filing day, as the standard
+  rule does; RULES.md does not say whether the count restarts at the refusal, so that step is marked
+  unverified. An extension is added to the decision-due date in calendar days, after any refusal.
 - Medicare, Medicare Advantage, "other" US plans, state fair hearings, second-level ERISA deadlines and the
   NHS routes (continuing healthcare, individual funding requests) have no number in RULES.md. Their
   deadlines say so ("no deadline in the rules: set one") instead of inventing one.
@@ -19,7 +24,7 @@ Choices the notes leave open, written down so they can be checked:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from liaison.lib.workdays import ENGLAND_AND_WALES, US_FEDERAL, WorkingDayCalendar, add_months, add_working_days
@@ -49,6 +54,11 @@ UNITS: dict[str, str] = {
     "hours": "hours",
     "months": "months",
 }
+EXTENSION_MAX_DAYS = 14  # INS-4
+EXTENSION_PLANS = frozenset({"medicaid_managed_care"})  # 42 CFR 438.408(c) covers Medicaid managed care
+EXTENSION_RULE_ID, EXTENSION_SOURCE = "INS-4", "42 CFR 438.408(c)"
+REFUSAL_PLANS = frozenset({"medicaid_managed_care"})  # 42 CFR 438.410
+REFUSAL_RULE_ID, REFUSAL_SOURCE = "INS-3", "42 CFR 438.410; notice rules in 438.408(c)(2)"
 NO_RULE = "No deadline in the rules: set one."
 LOCAL_RULE_ID = "LOCAL"
 
@@ -82,6 +92,16 @@ class Override:
 
 
 @dataclass(frozen=True)
+class Adjustment:
+    """A later event that moved a deadline (an extension, a refused expedited review), with its own rule."""
+
+    rule_id: str  # "INS-4"
+    rule: str  # plain words, with the dates
+    source: str
+    unverified: bool
+
+
+@dataclass(frozen=True)
 class Deadline:
     key: str  # "file" or "decide"
     name: str  # "Last day to file"
@@ -94,6 +114,7 @@ class Deadline:
     overridden: bool
     rule_key: str
     missing: str = ""  # why there is no date: NO_RULE, or "Record the date the appeal was filed."
+    adjustments: tuple[Adjustment, ...] = ()  # shown alongside the base rule, in the order applied
 
 
 _MEDICAID_SOURCE_408 = "42 CFR 438.408(b)(2)"
@@ -317,6 +338,47 @@ def compute(
     )
 
 
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def _adjusted(
+    deadline: Deadline, *, refused_on: date | None, extension_days: int | None, extension_notified_on: date | None
+) -> Deadline:
+    adjustments: list[Adjustment] = []
+    due = deadline.due
+    if refused_on is not None:
+        adjustments.append(
+            Adjustment(
+                rule_id=REFUSAL_RULE_ID,
+                rule=(
+                    f"The plan refused an expedited review on {_day(refused_on)}: the appeal moved to the "
+                    f"standard timeframe, counted from {FROM_FILING}. RULES.md does not say whether the count "
+                    "restarts at the refusal: confirm this date."
+                ),
+                source=REFUSAL_SOURCE,
+                unverified=True,
+            )
+        )
+    if extension_days and due is not None:
+        base, due = due, due + timedelta(days=extension_days)
+        told = f"; the patient was told on {_day(extension_notified_on)}" if extension_notified_on else ""
+        adjustments.append(
+            Adjustment(
+                rule_id=EXTENSION_RULE_ID,
+                rule=(
+                    f"The plan extended the time to decide by {extension_days} calendar days (at most "
+                    f"{EXTENSION_MAX_DAYS}), from {_day(base)}{told}."
+                ),
+                source=EXTENSION_SOURCE,
+                unverified=False,
+            )
+        )
+    if not adjustments:
+        return deadline
+    return replace(deadline, due=due, adjustments=tuple(adjustments))
+
+
 def appeal_deadlines(
     *,
     plan: str,
@@ -326,13 +388,23 @@ def appeal_deadlines(
     decision_received_on: date | None,
     filed_on: date | None,
     overrides: dict[str, Override] | None = None,
+    expedited_refused_on: date | None = None,
+    extension_days: int | None = None,
+    extension_notified_on: date | None = None,
 ) -> list[Deadline]:
-    """The last day to file (from the decision challenged) and the day a decision is due (from filing)."""
+    """The last day to file (from the decision challenged) and the day a decision is due (from filing).
+
+    A refused expedited review (INS-3) puts the decision on the standard timeframe; an extension taken by
+    the plan (INS-4) then adds its days. Each step is listed on the deadline with its own rule and source.
+    """
     if plan not in PLAN_TYPES or level not in LEVELS or urgency not in URGENCIES or timing not in TIMINGS:
         raise ValueError(f"Unknown plan, level, urgency or timing: {plan}, {level}, {urgency}, {timing}.")
+    if extension_days is not None and not 1 <= extension_days <= EXTENSION_MAX_DAYS:
+        raise ValueError(f"An extension is 1 to {EXTENSION_MAX_DAYS} calendar days (INS-4).")
     overrides = overrides or {}
+    refused_on = expedited_refused_on if urgency == "expedited" else None
     fkey = file_key(plan, level)
-    dkey = decide_key(plan, level, urgency, timing)
+    dkey = decide_key(plan, level, "standard" if refused_on else urgency, timing)
     return [
         compute(
             spec_for(fkey),
@@ -342,12 +414,17 @@ def appeal_deadlines(
             name="Last day to file",
             key="file",
         ),
-        compute(
-            spec_for(dkey),
-            start=filed_on,
-            plan=plan,
-            override=overrides.get(dkey),
-            name="Decision due",
-            key="decide",
+        _adjusted(
+            compute(
+                spec_for(dkey),
+                start=filed_on,
+                plan=plan,
+                override=overrides.get(dkey),
+                name="Decision due",
+                key="decide",
+            ),
+            refused_on=refused_on,
+            extension_days=extension_days,
+            extension_notified_on=extension_notified_on,
         ),
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -53,6 +53,9 @@ def deadlines_for(appeal: Appeal, overrides: dict[str, rules.Override] | None = 
         decision_received_on=appeal.decision_received_on,
         filed_on=appeal.filed_on,
         overrides=overrides,
+        expedited_refused_on=appeal.expedited_refused_on,
+        extension_days=appeal.extension_days,
+        extension_notified_on=appeal.extension_notified_on,
     )
 
 
@@ -116,6 +119,26 @@ def deadlines_for_user(user: User, now: datetime | None = None, limit: int = 10)
             )
     found.sort(key=lambda d: (d.due, d.case_reference, d.appeal_id))
     return found[:limit]
+
+
+DUE_SOON_DAYS = 7
+
+
+def case_ids_with_appeal_due_soon(now: datetime, days: int = DUE_SOON_DAYS) -> list[int]:
+    """Cases with an open appeal whose running deadline is within ``days`` of ``now`` (in the site's time
+    zone) or has passed. Worked out in Python with the deadline rules and each site's own numbers: one query
+    for the open appeals, one per site for its overrides."""
+    overrides: dict[int, dict[str, rules.Override]] = {}
+    ids: set[int] = set()
+    appeals = Appeal.objects.filter(status__in=OPEN_APPEAL_STATUSES, case__case_type=CaseType.ADVOCACY)
+    for appeal in appeals.select_related("case__site"):
+        site = appeal.case.site
+        if site.pk not in overrides:
+            overrides[site.pk] = overrides_for(site.pk)
+        limit = timezone.localdate(now, site.zone) + timedelta(days=days)
+        if any(d.due is not None and d.due <= limit for d in running_deadlines(appeal, overrides[site.pk])):
+            ids.add(appeal.case_id)
+    return sorted(ids)
 
 
 def outcomes(cases_qs: QuerySet[Case], start: date, end: date) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +25,7 @@ from liaison.advocacy.models import (
     DocumentKind,
     PayerContact,
 )
+from liaison.advocacy.selectors import deadlines_for
 from liaison.audit.services import audit_record, model_changes
 from liaison.cases.models import Case, CaseType, TimelineKind
 from liaison.cases.services import Change, change_case
@@ -380,6 +381,130 @@ def outcome_record(
     )
     appeal.refresh_from_db()
     return appeal
+
+
+def _decision_due(appeal: Appeal) -> date | None:
+    return next((d.due for d in deadlines_for(appeal) if d.key == "decide"), None)
+
+
+def extension_record(*, acting_user: User, appeal: Appeal, days: int, reason: str, notified_on: date) -> Appeal:
+    """The plan took more time to decide (INS-4): up to 14 calendar days, with its reason and the day the
+    patient was told. The decision-due date moves by that many days."""
+    case = appeal.case
+    _require(acting_user, case.site_id)
+    if appeal.plan_type not in rules.EXTENSION_PLANS:
+        raise ApplicationError(
+            f"RULES.md gives an extension rule ({rules.EXTENSION_RULE_ID}) for Medicaid managed care appeals only."
+        )
+    if not appeal.is_open or appeal.status != AppealStatus.FILED:
+        raise ApplicationError("Only a filed appeal still waiting for a decision can be extended.")
+    if appeal.extension_days:
+        raise ApplicationError(
+            f"An extension of {appeal.extension_days} days is already recorded; "
+            f"{rules.EXTENSION_RULE_ID} allows one of up to {rules.EXTENSION_MAX_DAYS} calendar days."
+        )
+    if not 1 <= days <= rules.EXTENSION_MAX_DAYS:
+        raise ApplicationError(
+            f"The plan may extend by at most {rules.EXTENSION_MAX_DAYS} calendar days "
+            f"({rules.EXTENSION_RULE_ID}, {rules.EXTENSION_SOURCE}); {days} is not allowed."
+        )
+    if not reason.strip():
+        raise ApplicationError("Say what reason the plan gave for the extension.")
+    if notified_on > timezone.localdate():
+        raise ApplicationError("The date the patient was told cannot be in the future.")
+    if appeal.filed_on and notified_on < appeal.filed_on:
+        raise ApplicationError("The patient cannot have been told of an extension before the appeal was filed.")
+    before = _decision_due(appeal)
+    if before is None:
+        raise ApplicationError("This appeal has no decision-due date to extend: set the rule's number first.")
+
+    def work(locked: Case) -> Appeal:
+        row = Appeal.objects.select_for_update().get(pk=appeal.pk)
+        if row.extension_days:
+            raise ApplicationError("An extension is already recorded on this appeal.")
+        row.extension_days, row.extension_reason, row.extension_notified_on = days, reason.strip()[:500], notified_on
+        _clean(row)
+        row.save()
+        return row
+
+    row = _on_case(
+        case,
+        acting_user=acting_user,
+        action="advocacy_extension",
+        summary=f"Appeal with {appeal.org_name}: the plan extended the decision by {days} days "
+        f"({rules.EXTENSION_RULE_ID})",
+        details={
+            "rule_id": rules.EXTENSION_RULE_ID,
+            "days": days,
+            "notified_on": str(notified_on),
+            "decision_due_before": str(before),
+            "decision_due_after": str(before + timedelta(days=days)),
+        },
+        work=work,
+    )
+    appeal.refresh_from_db()
+    return row
+
+
+def expedited_refusal_record(*, acting_user: User, appeal: Appeal, refused_on: date) -> Appeal:
+    """The plan refused to review the appeal on the expedited timeframe (INS-3): the decision moves to the
+    standard timeframe."""
+    case = appeal.case
+    _require(acting_user, case.site_id)
+    if appeal.plan_type not in rules.REFUSAL_PLANS:
+        raise ApplicationError(
+            f"RULES.md gives the expedited refusal rule ({rules.REFUSAL_RULE_ID}) for Medicaid managed care "
+            "appeals only."
+        )
+    if appeal.urgency != "expedited":
+        raise ApplicationError("This appeal did not ask for an expedited review.")
+    if not appeal.is_open or appeal.status != AppealStatus.FILED:
+        raise ApplicationError("Record the filing date first: only a filed, undecided appeal can be refused.")
+    if appeal.expedited_refused_on:
+        raise ApplicationError("A refusal of the expedited review is already recorded on this appeal.")
+    if refused_on > timezone.localdate():
+        raise ApplicationError("The date of the refusal cannot be in the future.")
+    if appeal.filed_on and refused_on < appeal.filed_on:
+        raise ApplicationError("The plan cannot refuse an expedited review before the appeal was filed.")
+    before = _decision_due(appeal)
+
+    def work(locked: Case) -> Appeal:
+        row = Appeal.objects.select_for_update().get(pk=appeal.pk)
+        if row.expedited_refused_on:
+            raise ApplicationError("A refusal of the expedited review is already recorded on this appeal.")
+        row.expedited_refused_on = refused_on
+        row.save()
+        work.after = _decision_due(row)  # type: ignore[attr-defined]
+        return row
+
+    with transaction.atomic():
+        row = _on_case(
+            case,
+            acting_user=acting_user,
+            action="advocacy_expedited_refused",
+            summary=f"Appeal with {appeal.org_name}: expedited review refused, moved to the standard timeframe "
+            f"({rules.REFUSAL_RULE_ID})",
+            details={
+                "rule_id": rules.REFUSAL_RULE_ID,
+                "refused_on": str(refused_on),
+                "decision_due_before": str(before),
+            },
+            work=work,
+        )
+        audit_record(
+            action="advocacy.expedited_refused",
+            actor=acting_user,
+            obj=row,
+            site=case.site,
+            details={
+                "rule_id": rules.REFUSAL_RULE_ID,
+                "refused_on": str(refused_on),
+                "decision_due_before": str(before),
+                "decision_due_after": str(work.after),  # type: ignore[attr-defined]
+            },
+        )
+    appeal.refresh_from_db()
+    return row
 
 
 def can_set_rules(user: User, site_id: int) -> bool:

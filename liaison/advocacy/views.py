@@ -15,7 +15,16 @@ from django.views.decorators.http import require_POST
 from liaison.accounts.models import User
 from liaison.accounts.permissions import Cap, can
 from liaison.advocacy import rules, selectors, services
-from liaison.advocacy.forms import AppealForm, ContactForm, DocumentForm, LetterForm, OutcomeForm, RuleForm
+from liaison.advocacy.forms import (
+    AppealForm,
+    ContactForm,
+    DocumentForm,
+    ExtensionForm,
+    LetterForm,
+    OutcomeForm,
+    RefusalForm,
+    RuleForm,
+)
 from liaison.advocacy.models import Appeal, DeadlineRule
 from liaison.audit.services import audit_record
 from liaison.cases.models import Case
@@ -47,6 +56,15 @@ def _page(
                 "document_form": given.get("document") or DocumentForm(prefix=f"d{appeal.pk}"),
                 "letter_form": given.get("letter") or LetterForm(prefix=f"l{appeal.pk}"),
                 "outcome_form": given.get("outcome") or OutcomeForm(prefix=f"o{appeal.pk}"),
+                "extension_form": given.get("extension") or ExtensionForm(prefix=f"x{appeal.pk}"),
+                "refusal_form": given.get("refusal") or RefusalForm(prefix=f"r{appeal.pk}"),
+                "may_extend": appeal.status == "filed"
+                and not appeal.extension_days
+                and appeal.plan_type in rules.EXTENSION_PLANS,
+                "may_refuse": appeal.status == "filed"
+                and appeal.urgency == "expedited"
+                and not appeal.expedited_refused_on
+                and appeal.plan_type in rules.REFUSAL_PLANS,
             }
         )
     return render(
@@ -106,6 +124,16 @@ def _do_outcome(user: User, appeal: Appeal, data: dict[str, Any]) -> str:
     return "Outcome recorded."
 
 
+def _do_extension(user: User, appeal: Appeal, data: dict[str, Any]) -> str:
+    services.extension_record(acting_user=user, appeal=appeal, **data)
+    return "Extension recorded: the decision-due date has moved."
+
+
+def _do_refusal(user: User, appeal: Appeal, data: dict[str, Any]) -> str:
+    services.expedited_refusal_record(acting_user=user, appeal=appeal, **data)
+    return "Refusal recorded: the appeal is on the standard timeframe."
+
+
 # Each step: its form, the prefix its fields carry on the page, and the service call.
 STEPS: dict[
     str, tuple[type[forms.Form] | type[forms.ModelForm], str, Callable[[User, Appeal, dict[str, Any]], str]]
@@ -115,6 +143,8 @@ STEPS: dict[
     "document": (DocumentForm, "d", _do_document),
     "letter": (LetterForm, "l", _do_letter),
     "outcome": (OutcomeForm, "o", _do_outcome),
+    "extension": (ExtensionForm, "x", _do_extension),
+    "refusal": (RefusalForm, "r", _do_refusal),
 }
 
 

@@ -183,6 +183,27 @@ def participant_forms(
     return [ParticipantForm(data, prefix=f"p{i}", users=users, staff=staff) for i in range(rows)]
 
 
+class AddParticipantForm(ParticipantForm):
+    """Someone added to a meeting already arranged: the same fields as a row of the participants table, but the
+    row may not be left empty."""
+
+    kind = forms.ChoiceField(label="Taking part as", choices=ParticipantKind.choices)
+
+
+class RemoveParticipantForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are they no longer taking part?",
+        max_length=300,
+        help_text="Kept on the case timeline; it is not sent to them.",
+    )
+
+    def clean_reason(self) -> str:
+        reason = str(self.cleaned_data["reason"]).strip()
+        if not reason:
+            raise forms.ValidationError("Say why they are no longer taking part.")
+        return reason
+
+
 class OutcomeForm(forms.Form):
     attended = forms.TypedMultipleChoiceField(
         label="Who attended",

@@ -10,8 +10,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
+from icalendar import Calendar
 
 from liaison.accounts.models import User
 from liaison.accounts.permissions import Cap, can, require
@@ -23,8 +26,8 @@ from liaison.correspondence.services import letter_draft
 from liaison.improvement.models import ImprovementAction
 from liaison.improvement.services import action_create
 from liaison.lib.errors import ApplicationError
-from liaison.meetings.calendar import Reply
-from liaison.meetings.invitations import send_calendar
+from liaison.meetings.calendar import Reply, build_ics, participants_with_email
+from liaison.meetings.invitations import TEMPLATES, meeting_values, send_calendar
 from liaison.meetings.models import Meeting, MeetingKind, MeetingStatus, Participant, ParticipantKind, Response
 from liaison.org.models import StaffMember
 
@@ -111,8 +114,15 @@ def double_bookings(meeting: Meeting) -> list[str]:
     name the other meeting's time only: its case may be one the reader should not learn about."""
     warnings = []
     for participant in meeting.participants.filter(kind=ParticipantKind.STAFF):
-        if participant.user_id is None and participant.staff_member_id is None:
-            continue
+        warnings += _bookings_of(meeting, participant)
+    return warnings
+
+
+def _bookings_of(meeting: Meeting, participant: Participant) -> list[str]:
+    warnings: list[str] = []
+    if participant.kind == ParticipantKind.STAFF and (
+        participant.user_id is not None or participant.staff_member_id is not None
+    ):
         same_person: dict[str, int | None] = (
             {"participants__user_id": participant.user_id}
             if participant.user_id is not None
@@ -274,6 +284,143 @@ def meeting_cancel(*, acting_user: User, meeting: Meeting, reason: str) -> Meeti
             locked, acting_user, "meeting_cancelled", f"{locked.get_kind_display()} cancelled", body=reason.strip()
         )
         _send_after_commit(locked, "CANCEL")
+    meeting.refresh_from_db()
+    return meeting
+
+
+# -- Adding and removing participants of a scheduled meeting --------------------------------------------------
+
+
+def _same_person(meeting: Meeting, spec: ParticipantSpec) -> bool:
+    others = meeting.participants.all()
+    if spec.kind == ParticipantKind.STAFF and spec.user is not None:
+        return others.filter(user=spec.user).exists()
+    if spec.kind == ParticipantKind.STAFF and spec.staff_member is not None:
+        return others.filter(staff_member=spec.staff_member).exists()
+    email = spec.email.strip()
+    return bool(email) and others.filter(email__iexact=email).exists()
+
+
+def _who(participant: Participant) -> str:
+    # Staff are named on the case timeline; the others are described, since the timeline is read more widely.
+    kind = participant.get_kind_display()
+    return f"{participant.name} ({kind.lower()})" if participant.kind == ParticipantKind.STAFF else kind
+
+
+def _send(
+    meeting: Meeting, participant_values: dict[str, object], to: str, template: str, ics: bytes, method: str
+) -> int:
+    subject = " ".join(render_to_string(f"{template}_subject.txt", participant_values).split())
+    message = EmailMultiAlternatives(
+        subject,
+        render_to_string(f"{template}_body.txt", participant_values),
+        to=[to],
+        reply_to=[meeting.organiser.email] if meeting.organiser.email else None,
+    )
+    message.attach_alternative(render_to_string(f"{template}_body.html", participant_values), "text/html")
+    message.attach_alternative(ics.decode("utf-8"), f"text/calendar; method={method}")
+    message.attach("meeting.ics" if method == "REQUEST" else "cancelled.ics", ics, "application/ics")
+    return message.send()
+
+
+def send_participants_update(meeting_pk: int, newcomer_pk: int | None = None) -> int:
+    """The meeting as it now stands (METHOD:REQUEST, same UID, current SEQUENCE) to every participant with an
+    address: a first invitation for the newcomer, the changed invitation for everyone else."""
+    meeting = Meeting.objects.select_related("case__site", "organiser").get(pk=meeting_pk)
+    ics = build_ics(meeting, "REQUEST")
+    sent = 0
+    for participant in participants_with_email(meeting):
+        values = meeting_values(meeting, participant)
+        if participant.pk == newcomer_pk:
+            values["updated"] = False
+        sent += _send(meeting, values, participant.email, f"email/{TEMPLATES['REQUEST']}", ics, "REQUEST")
+    return sent
+
+
+def send_removal(meeting_pk: int, *, name: str, email: str) -> int:
+    """A METHOD:CANCEL for the meeting's UID naming only the person taken off it, so that their calendar drops
+    the meeting while everyone else's keeps it."""
+    meeting = Meeting.objects.select_related("case__site", "organiser").get(pk=meeting_pk)
+    calendar = Calendar.from_ical(build_ics(meeting, "CANCEL"))
+    event = calendar.walk("VEVENT")[0]
+    event.pop("ATTENDEE", None)
+    event.add("attendee", f"mailto:{email}", parameters={"CN": name, "ROLE": "REQ-PARTICIPANT"})
+    values = {**meeting_values(meeting), "name": name}
+    return _send(meeting, values, email, "meetings/email/participant_removed", calendar.to_ical(), "CANCEL")
+
+
+def _locked_scheduled(meeting: Meeting, doing: str) -> Meeting:
+    locked = Meeting.objects.select_for_update().select_related("case__site").get(pk=meeting.pk)
+    if locked.status != MeetingStatus.SCHEDULED:
+        raise ApplicationError(f"A meeting that is {locked.get_status_display().lower()} cannot {doing}.")
+    return locked
+
+
+def participant_add(*, acting_user: User, meeting: Meeting, spec: ParticipantSpec) -> Scheduled:
+    """Add someone to a scheduled meeting. They are sent the invitation and everyone else the updated one, with
+    the same UID and the next SEQUENCE; the warnings say whether a member of staff added is booked elsewhere."""
+    _require(acting_user, meeting.case)
+    with transaction.atomic():
+        locked = _locked_scheduled(meeting, "have people added")
+        if _same_person(locked, spec):
+            raise ApplicationError("That person is already taking part in this meeting.")
+        participant = _participant(locked, spec)
+        locked.sequence += 1
+        locked.save(update_fields=["sequence"])
+        audit_record(
+            action="meeting.participant_add",
+            actor=acting_user,
+            obj=locked,
+            site=locked.case.site,
+            details={"participant": participant.pk, "kind": participant.kind, "sequence": locked.sequence},
+        )
+        _timeline(
+            locked,
+            acting_user,
+            "meeting_participant_added",
+            f"{_who(participant)} added to the {locked.get_kind_display().lower()} on {_when(locked)}",
+        )
+        warnings = _bookings_of(locked, participant)
+        transaction.on_commit(lambda: send_participants_update(locked.pk, newcomer_pk=participant.pk))
+    meeting.refresh_from_db()
+    return Scheduled(meeting, warnings)
+
+
+def participant_remove(*, acting_user: User, meeting: Meeting, participant: Participant, reason: str) -> Meeting:
+    """Take someone off a scheduled meeting. They are sent a cancellation for it; everyone else the updated
+    invitation without them, with the same UID and the next SEQUENCE."""
+    _require(acting_user, meeting.case)
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError("Say why they are no longer taking part.")
+    with transaction.atomic():
+        locked = _locked_scheduled(meeting, "have people removed")
+        gone = locked.participants.filter(pk=participant.pk).first()
+        if gone is None:
+            raise ApplicationError("That person is not taking part in this meeting.")
+        if not locked.participants.exclude(pk=gone.pk).exists():
+            raise ApplicationError("A meeting needs at least one participant: cancel the meeting instead.")
+        who, name, email, kind, gone_pk = _who(gone), gone.name, gone.email, gone.kind, gone.pk
+        gone.delete()
+        locked.sequence += 1
+        locked.save(update_fields=["sequence"])
+        audit_record(
+            action="meeting.participant_remove",
+            actor=acting_user,
+            obj=locked,
+            site=locked.case.site,
+            details={"participant": gone_pk, "kind": kind, "reason": reason[:300], "sequence": locked.sequence},
+        )
+        _timeline(
+            locked,
+            acting_user,
+            "meeting_participant_removed",
+            f"{who} no longer taking part in the {locked.get_kind_display().lower()} on {_when(locked)}",
+            body=reason[:300],
+        )
+        transaction.on_commit(lambda: send_participants_update(locked.pk))
+        if email:
+            transaction.on_commit(lambda: send_removal(locked.pk, name=name, email=email))
     meeting.refresh_from_db()
     return meeting
 

@@ -14,4 +14,6 @@ urlpatterns = [
     path("<int:pk>/meeting.ics", views.ics, name="ics"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/letter/", views.draft_letter, name="letter"),
+    path("<int:pk>/participants/add/", views.participant_add, name="participant_add"),
+    path("<int:pk>/participants/<int:participant>/remove/", views.participant_remove, name="participant_remove"),
 ]

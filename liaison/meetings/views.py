@@ -6,8 +6,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -19,8 +20,15 @@ from liaison.cases.selectors import get_case_for_user
 from liaison.lib.errors import ApplicationError
 from liaison.meetings import selectors, services
 from liaison.meetings.calendar import build_ics
-from liaison.meetings.forms import MeetingForm, OutcomeForm, action_forms, participant_forms
-from liaison.meetings.models import Meeting, MeetingStatus
+from liaison.meetings.forms import (
+    AddParticipantForm,
+    MeetingForm,
+    OutcomeForm,
+    RemoveParticipantForm,
+    action_forms,
+    participant_forms,
+)
+from liaison.meetings.models import Meeting, MeetingStatus, Participant
 from liaison.org.models import StaffMember
 
 
@@ -38,6 +46,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     zone = meeting.case.site.zone
     participants = [
         {
+            "pk": p.pk,
             "name": p.name,
             "kind": p.get_kind_display(),
             "language": p.language,
@@ -73,6 +82,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             },
             "participants": participants,
             "cancel_form": CancelForm(),
+            "add_form": _add_form(None, meeting) if meeting.is_scheduled else None,
         },
     )
 
@@ -127,12 +137,18 @@ def _warn(request: HttpRequest, warnings: list[str]) -> None:
         messages.warning(request, f"Double booking: {warning}")
 
 
+def _people(case: Case) -> tuple[QuerySet[User], QuerySet[StaffMember]]:
+    """Who may be chosen as a member of staff: the site's active users and its staff directory."""
+    users = User.objects.filter(is_active=True, sites=case.site).order_by("full_name", "pk")
+    staff = StaffMember.objects.filter(site=case.site, is_active=True).order_by("full_name", "pk")
+    return users, staff
+
+
 def schedule(request: HttpRequest, reference: str) -> HttpResponse:
     user = _user(request)
     case = _case_for_meetings(user, reference)
     zone = case.site.zone
-    users = User.objects.filter(is_active=True, sites=case.site).order_by("full_name", "pk")
-    staff = StaffMember.objects.filter(site=case.site, is_active=True).order_by("full_name", "pk")
+    users, staff = _people(case)
     data = request.POST if request.method == "POST" else None
     form = MeetingForm(data, zone=zone)
     rows = participant_forms(data, users=users, staff=staff)
@@ -256,6 +272,75 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
             "has_started": meeting.starts_at <= timezone.now(),
             "form": form,
             "actions": actions,
+        },
+        status=400 if data is not None else 200,
+    )
+
+
+# -- Adding and removing participants --------------------------------------------------------------------------
+
+
+def _add_form(data: Any, meeting: Meeting) -> AddParticipantForm:
+    users, staff = _people(meeting.case)
+    return AddParticipantForm(data, prefix="add", users=users, staff=staff)
+
+
+def participant_add(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _scheduled_meeting(request, pk)
+    if meeting is None:
+        return redirect("meetings:detail", pk=pk)
+    data = request.POST if request.method == "POST" else None
+    form = _add_form(data, meeting)
+    if data is None:
+        audit_view(request=request, obj=meeting, site=meeting.case.site, what="meeting-participant-add")
+    elif form.is_valid() and (spec := form.spec()) is not None:
+        try:
+            done = services.participant_add(acting_user=_user(request), meeting=meeting, spec=spec)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "They are added: they have the invitation and everyone else the update.")
+            _warn(request, done.warnings)
+            return redirect("meetings:detail", pk=meeting.pk)
+    return render(
+        request,
+        "meetings/participant_add.html",
+        {"pk": meeting.pk, "kind": meeting.get_kind_display(), "reference": meeting.case.reference, "form": form},
+        status=400 if data is not None else 200,
+    )
+
+
+def participant_remove(request: HttpRequest, pk: int, participant: int) -> HttpResponse:
+    meeting = selectors.get_meeting_for_user(user=_user(request), pk=pk)
+    gone = get_object_or_404(Participant, meeting=meeting, pk=participant)
+    if meeting.status != MeetingStatus.SCHEDULED:
+        messages.error(request, f"This meeting is {meeting.get_status_display().lower()}: it can no longer change.")
+        return redirect("meetings:detail", pk=pk)
+    data = request.POST if request.method == "POST" else None
+    form = RemoveParticipantForm(data)
+    if data is None:
+        audit_view(request=request, obj=meeting, site=meeting.case.site, what="meeting-participant-remove")
+    elif form.is_valid():
+        try:
+            services.participant_remove(
+                acting_user=_user(request), meeting=meeting, participant=gone, reason=form.cleaned_data["reason"]
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "They are removed: they have been told, and everyone else sent the update.")
+            return redirect("meetings:detail", pk=meeting.pk)
+    return render(
+        request,
+        "meetings/participant_remove.html",
+        {
+            "pk": meeting.pk,
+            "kind": meeting.get_kind_display(),
+            "reference": meeting.case.reference,
+            "name": gone.name,
+            "taking_part_as": gone.get_kind_display(),
+            "has_email": bool(gone.email),
+            "form": form,
         },
         status=400 if data is not None else 200,
     )

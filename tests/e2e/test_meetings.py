@@ -104,7 +104,7 @@ def test_officer_arranges_a_mediation_records_its_outcome_and_sends_the_letter(
         assert participants.get_by_role(
             "row", name=re.compile(f"{cast.investigator.full_name} Member of staff")
         ).is_visible()
-        assert participants.get_by_role("cell", name="Rosa Meetwell").is_visible()
+        assert participants.get_by_role("cell", name="Rosa Meetwell", exact=True).is_visible()
         assert_accessible(page, "meeting")
         screenshot(page, "meeting-detail")
 
