@@ -11,7 +11,7 @@ DB ?= auto
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export UV_PYTHON := $(VENV)/bin/python
 
-.PHONY: demo test lint typecheck format check install clean
+.PHONY: demo test lint typecheck format check install clean bench bench-quick
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Liaison needs Python 3.11 or newer")'
@@ -45,6 +45,14 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 check: lint typecheck test
+
+# Benchmarks against PostgreSQL (DATABASE_URL, or a liaison_bench_run database it creates): see docs/performance.md.
+# `make bench` generates a million cases the first time (slow) and reuses them; `make bench-quick` checks the harness.
+bench: install
+	$(VENV)/bin/python bench/run.py $(ARGS)
+
+bench-quick: install
+	$(VENV)/bin/python bench/run.py --quick $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

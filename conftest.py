@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from liaison.accounts.middleware import SESSION_RENEWED_KEY
 from liaison.accounts.models import User
 from liaison.accounts.services import user_create
 from liaison.audit import triggers
@@ -103,6 +105,8 @@ def login_verified(client: Client, user: User) -> Client:
     client.force_login(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    # As a real sign-in's response would: the idle timeout was renewed just now (SessionRenewalMiddleware).
+    session[SESSION_RENEWED_KEY] = int(time.time())
     session.save()
     return client
 

@@ -2,10 +2,13 @@
 
     .venv/bin/python bench/insights.py [--cases 1000000] [--database-url postgres://postgres@127.0.0.1:5432/liaison_bench]
 
-Drops and re-creates the (throw-away) database, migrates it, and loads five years of synthetic cases with
-PostgreSQL's COPY: two sites, 80% of the cases at the English one; about 1.3 coded issues per complaint or
-concern; 1% referred; the cases older than four months closed. Every figure column the measures read is
-filled as the services would fill it. Then it times, warm, the median of three runs each:
+Drops and re-creates the (throw-away) database, migrates it, and fills it with ``liaison generate``
+(``liaison.ops.generate``): five years of synthetic cases at two sites, 80% of them at the English one, each
+worked through as the office would (issues coded, letters, investigation requests, outcomes, referrals, the
+audit trail), with every figure column the measures read filled as the services fill it. ``--reuse`` measures
+a database filled before (by this script or by ``liaison generate``) without loading anything.
+
+Then it times, warm, the median of three runs each:
 
 - the dashboard (every measure with the previous period and the year before, the 12-month trend, seven
   breakdowns, open cases by age, feedback) for the English site and last month, built and rendered to HTML;
@@ -22,14 +25,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -63,166 +65,35 @@ def _recreate(url: str) -> None:
 
 # -- Loading ---------------------------------------------------------------------------------------------------
 
-OPEN = ("new", "acknowledged", "under_investigation", "response_drafted", "responded")
-# The values of the models' choices (HcatCategory, StageOfCare, StaffGroup), so every label and mapping is used.
-CATEGORIES = (
-    "quality", "safety", "environment", "institutional_processes", "listening", "communication", "respect_rights",
-)  # fmt: skip
-STAGES = ("admissions", "examination_diagnosis", "ward_care", "operation_procedure", "discharge_transfer", "other")
-GROUPS = ("medical", "nursing", "allied_health", "administrative", "other", "")
-CHANNELS = ("phone", "email", "letter", "web_form", "in_person")
-OUTCOMES = ("upheld", "partly_upheld", "not_upheld")
 
+def _load(cases: int, feedback: int) -> dict[str, Any]:
+    from liaison.cases.models import ExternalReferral, Issue
+    from liaison.ops.generate import generate
 
-def _load(cases: int) -> dict[str, Any]:
-    from django.db import connection
-    from psycopg.types.json import Jsonb
-
-    from liaison.accounts.services import user_create
-    from liaison.cases.models import Case, ExternalReferral, Issue
-    from liaison.org.models import Department
-    from liaison.org.services import department_create, site_create
-
-    rgh = site_create(
-        acting_user=None, name="Riverside General", code="RGH", policy_pack="england_nhs", time_zone="Europe/London"
-    )
-    hpm = site_create(
-        acting_user=None, name="Harbor Point", code="HPM", policy_pack="us_cms", time_zone="America/New_York"
-    )
-    departments = {
-        site.pk: [
-            department_create(acting_user=None, site=site, name=name).pk
-            for name in ("Emergency", "Cardiology", "Maternity", "Surgery", "Outpatients", "Children's ward")
-        ]
-        for site in (rgh, hpm)
-    }
-    manager = user_create(
-        acting_user=None, email="manager@bench.invalid", full_name="Bench Manager", password="bench password 77",
-        roles=["manager"], sites=[rgh, hpm],
-    )  # fmt: skip
-    assert Department.objects.count() == 12
-    rng = random.Random(20261203)  # noqa: S311 - synthetic data, not secrets
-    now = datetime.now(UTC)
-    span = timedelta(days=5 * 365)
-    case_fields = [f for f in Case._meta.concrete_fields]
-    issue_fields = [f for f in Issue._meta.concrete_fields]
-    first_id = 1
-    started = time.perf_counter()
-    issue_rows: list[list[Any]] = []
-    referral_rows: list[list[Any]] = []
-    with connection.cursor() as cursor:
-        columns = ", ".join(f'"{f.column}"' for f in case_fields)
-        with cursor.connection.cursor().copy(f"COPY cases_case ({columns}) FROM STDIN") as copy:
-            for n in range(cases):
-                pk = first_id + n
-                received_at = now - span * (1 - n / cases) - timedelta(minutes=rng.randrange(0, 600))
-                site = rgh if rng.random() < 0.8 else hpm
-                values = _case(rng, pk, site, received_at, now, departments[site.pk])
-                copy.write_row([_column(f, values, Jsonb) for f in case_fields])
-                if values["case_type"] in ("complaint", "concern", "grievance"):
-                    for _ in range(1 if rng.random() < 0.7 else 2):
-                        issue_rows.append(_issue(rng, pk, departments[site.pk]))
-                if rng.random() < 0.01 and values["status"] not in OPEN:
-                    body = "ombudsman" if site is rgh else rng.choice(("qio", "state_agency"))
-                    referral_rows.append([pk, body, (received_at + timedelta(days=70)).date(), "", "", manager.pk])
-        issue_columns = ", ".join(f'"{f.column}"' for f in issue_fields if f.attname != "id")
-        with cursor.connection.cursor().copy(f"COPY cases_issue ({issue_columns}) FROM STDIN") as copy:
-            for row in issue_rows:
-                copy.write_row(row)
-        with cursor.connection.cursor().copy(
-            "COPY cases_externalreferral (case_id, body, referred_on, reference, notes, created_by_id) FROM STDIN"
-        ) as copy:
-            for row in referral_rows:
-                copy.write_row(row)
-        cursor.execute("SELECT setval(pg_get_serial_sequence('cases_case', 'id'), %s)", [first_id + cases])
-        cursor.execute("ANALYZE")
+    report = generate(cases, feedback, sites=2, years=5, seed=20261203)
+    manager, sites = _generated_people_and_sites()
     return {
-        "cases": Case.objects.count(),
+        "cases": report.counts["cases_case"],
         "issues": Issue.objects.count(),
         "referrals": ExternalReferral.objects.count(),
-        "load_seconds": round(time.perf_counter() - started, 1),
+        "load_seconds": report.seconds,
+        "rows": report.counts,
         "manager": manager,
-        "sites": (rgh, hpm),
+        "sites": sites,
     }
 
 
-def _case(
-    rng: random.Random, pk: int, site: Any, received_at: datetime, now: datetime, departments: list[int]
-) -> dict[str, Any]:
-    uk = site.policy_pack != "us_cms"
-    kind = rng.choices(("complaint", "concern", "compliment"), weights=(45, 40, 15))[0]
-    if not uk and kind != "compliment":
-        kind = "grievance"
-    age = (now - received_at).days
-    status = "closed" if age > 120 else rng.choice(OPEN)
-    if status == "closed" and rng.random() < 0.03:
-        status = "withdrawn"
-    values: dict[str, Any] = {
-        "id": pk,
-        "site_id": site.pk,
-        "reference": f"{site.code}-B{pk:08d}",
-        "case_type": kind,
-        "channel": rng.choice(CHANNELS),
-        "received_at": received_at,
-        "received_on": received_at.astimezone(site.zone).date(),
-        "status": status,
-        "patient_name": f"Bench Patient {pk}",
-        "patient_mrn": f"B{pk:08d}",
-        "account": "A synthetic account for the benchmark.",
-        "reported_department_id": rng.choice(departments),
-        "created_at": received_at,
-        "updated_at": received_at,
-    }
-    if kind == "compliment":
-        values["closed_at"] = values["stopped_at"] = received_at + timedelta(days=2)
-        values["status"] = "closed"
-        values["finished_once"] = True
-        return values
-    ack_days = rng.choice((0, 1, 1, 2, 2, 3, 3, 4, 6))
-    respond_days = rng.randint(8, 45)
-    if uk and kind == "complaint":
-        values["ack_due_at"] = received_at + timedelta(days=4)
-        values["response_due_at"] = received_at + timedelta(days=35)
-        if age > ack_days:
-            values["acknowledged_at"] = received_at + timedelta(days=ack_days, hours=2)
-            values["days_to_acknowledge"] = ack_days
-    if not uk:
-        values["interim_due_at"] = values["response_due_at"] = received_at + timedelta(days=7)
-    if kind != "concern" and age > respond_days:
-        values["first_responded_at"] = values["responded_at"] = received_at + timedelta(days=respond_days)
-        values["days_to_respond"] = respond_days
-        values["interim_done_at"] = values["responded_at"] if not uk else None
-        values["outcome"] = rng.choice(OUTCOMES)
-        values["finished_once"] = True
-    if kind == "concern" and status != "closed" and rng.random() < 0.5:
-        values["informal_outcome"] = "resolved_first_contact"
-    if values["status"] in ("closed", "withdrawn"):
-        values["closed_at"] = values["stopped_at"] = received_at + timedelta(days=respond_days + 3)
-        values["finished_once"] = True
-    else:
-        values["next_due_at"] = values.get("response_due_at") or received_at + timedelta(days=30)
-        values["next_due_name"] = "Response"
-    values["reopened"] = bool(values.get("finished_once")) and rng.random() < 0.03
-    return values
+def _generated_people_and_sites() -> tuple[Any, tuple[Any, Any]]:
+    """The head of the office (a manager at every site) and the first two synthetic sites (England, US)."""
+    from liaison.accounts.models import User
+    from liaison.ops.generate_world import EMAIL_DOMAIN
+    from liaison.ops.models import SyntheticSite
 
-
-def _column(field: Any, values: dict[str, Any], jsonb: Any) -> Any:
-    if field.attname in values:
-        return values[field.attname]
-    if field.has_default():
-        default = field.get_default()
-        return jsonb(default) if isinstance(default, list | dict) else default
-    if field.null:
-        return None
-    return ""
-
-
-def _issue(rng: random.Random, case_id: int, departments: list[int]) -> list[Any]:
-    # case, category, severity, stage of care, department, staff group, staff member, summary, finding, outcome
-    return [
-        case_id, rng.choice(CATEGORIES), rng.randint(0, 3), rng.choice(STAGES), rng.choice(departments),
-        rng.choice(GROUPS), None, "A synthetic issue", "", "",
-    ]  # fmt: skip
+    english, american = (marker.site for marker in SyntheticSite.objects.select_related("site").order_by("pk")[:2])
+    manager = User.objects.filter(email=f"director@{EMAIL_DOMAIN}").first()
+    if manager is None:  # a database generated before the director existed: the English site's first manager
+        manager = User.objects.get(email=f"manager1.{english.code.lower()}@{EMAIL_DOMAIN}")
+    return manager, (english, american)
 
 
 # -- Timing ----------------------------------------------------------------------------------------------------
@@ -285,6 +156,7 @@ print(json.dumps({{"rows": rows, "seconds": seconds, "peak_rss_mb": round(peak /
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--feedback", type=int, default=0, help="feedback answers to generate with the cases")
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--reuse", action="store_true", help="keep the database of an earlier run")
     parser.add_argument("--skip-export", action="store_true")
@@ -292,21 +164,18 @@ def main() -> None:
     _setup(args.database_url)
     from django.db import connection
 
-    from liaison.accounts.models import User
     from liaison.cases.models import Case
     from liaison.insights import dashboard as board
     from liaison.insights.forms import last_full_month
     from liaison.insights.measures import Period
-    from liaison.org.models import Site
 
     if args.reuse and Case.objects.exists():
         loaded: dict[str, Any] = {"cases": Case.objects.count(), "reused": True}
-        manager = User.objects.get(email="manager@bench.invalid")
-        rgh, hpm = Site.objects.get(code="RGH"), Site.objects.get(code="HPM")
+        manager, (rgh, hpm) = _generated_people_and_sites()
     else:
         _recreate(args.database_url)
         connection.close()
-        loaded = _load(args.cases)
+        loaded = _load(args.cases, args.feedback)
         manager = loaded.pop("manager")
         rgh, hpm = loaded.pop("sites")
     _MANAGER.append(manager)

@@ -20,6 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from liaison.cli import local_url
 from liaison.lib.env import env_bool, env_int, env_list, env_str
+from liaison.lib.storage import storages_from_env
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("LIAISON_DATA_DIR", str(Path.cwd() / "var"))).resolve()
@@ -115,6 +116,8 @@ INSTALLED_APPS = [
     "liaison.hiring",
     "liaison.home",
     "liaison.insights",
+    "liaison.retention",
+    "liaison.ops",
     "liaison.demo",
     "liaison.admin_site.LiaisonAdminConfig",
     "django.contrib.auth",
@@ -138,7 +141,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    "liaison.lib.dbfailure.DatabaseUnavailableMiddleware",  # outside everything below that reads the database
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Renews the idle timeout at most once a minute instead of writing the session on every request.
+    "liaison.accounts.middleware.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -198,6 +204,27 @@ else:
     # costs more (about half a second a query) than the query itself: Liaison's queries are short aggregates
     # over indexed ranges, so it is off for Liaison's connections (the server's other users keep theirs).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+
+# An optional read replica (a PostgreSQL streaming standby of the primary) for dashboards, reports and
+# exports; every write, and every page that must read its own writes, stays on the primary. See
+# liaison/lib/dbrouter.py and docs/operations.md ("Read replica").
+_replica_url = env_str("LIAISON_REPLICA_DATABASE_URL")
+if _replica_url:
+    _replica = dj_database_url.parse(_replica_url, conn_max_age=60, conn_health_checks=True)
+    if "postgresql" not in DATABASES["default"]["ENGINE"] or "postgresql" not in _replica["ENGINE"]:
+        raise ImproperlyConfigured(
+            "LIAISON_REPLICA_DATABASE_URL needs PostgreSQL for both DATABASE_URL and the replica "
+            "(a streaming standby of the primary); unset it to read everything from the primary."
+        )
+    _replica_options = _replica.setdefault("OPTIONS", {})
+    # Read-only even if the address is mistakenly the primary's; and a dead replica host must not hold a page
+    # for the operating system's TCP timeout (the page is served from the primary instead).
+    _replica_options["options"] = "-c jit=off -c default_transaction_read_only=on"
+    _replica_options.setdefault("connect_timeout", 3)
+    # A test run reads the replica alias from the test database itself.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["liaison.lib.dbrouter.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # -- Authentication ------------------------------------------------------------------------------------
@@ -243,11 +270,11 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 
-# -- Sessions: a 15-minute idle timeout (HIPAA automatic logoff), renewed on each request. --------------
+# -- Sessions: a 15-minute idle timeout (HIPAA automatic logoff), renewed by activity at most once a minute. --
 
 LIAISON_SESSION_IDLE_MINUTES = env_int("LIAISON_SESSION_IDLE_MINUTES", 15, minimum=1)
 SESSION_COOKIE_AGE = LIAISON_SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # liaison.accounts.middleware.SessionRenewalMiddleware renews it
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # -- Content Security Policy: no inline script anywhere. -------------------------------------------------
@@ -350,7 +377,11 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = not PRODUCTION
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves from the finders; it only needs the folder
-MEDIA_ROOT = DATA_DIR / "files"  # outside the web root; served only through permission-checked views
+# Uploaded files and letters: outside the web root, served only through permission-checked views. Several app
+# servers must share them: a folder they all mount (LIAISON_MEDIA_ROOT), or an S3-compatible bucket
+# (LIAISON_STORAGE=s3, see liaison/lib/storage.py and docs/operations.md).
+MEDIA_ROOT = Path(env_str("LIAISON_MEDIA_ROOT", str(DATA_DIR / "files"))).resolve()
+STORAGES = storages_from_env()
 
 # -- Background tasks ---------------------------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ urlpatterns = [
     path("meetings/", include("liaison.meetings.urls")),
     path("advocacy/", include("liaison.advocacy.urls")),
     path("audit/", include("liaison.audit.urls")),
+    path("retention/", include("liaison.retention.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),

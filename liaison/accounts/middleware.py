@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -87,4 +88,31 @@ class NoStoreForStaffMiddleware:
         signed_in = bool(user is not None and user.is_authenticated)
         if signed_in or "HTTP_AUTHORIZATION" in request.META:
             patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+SESSION_RENEWED_KEY = "_liaison_renewed_at"
+SESSION_RENEW_SECONDS = 60
+
+
+class SessionRenewalMiddleware:
+    """Keep the idle timeout running without writing the session row on every request.
+
+    Saving every session on every request (Django's ``SESSION_SAVE_EVERY_REQUEST``) costs a database write per
+    page and per API call. Renewing at most once a minute keeps the 15-minute idle logoff: a session ends at
+    most a minute earlier than it would have, never later.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.is_empty() or response.status_code >= 500:
+            return response
+        now = int(time.time())
+        renewed = session.get(SESSION_RENEWED_KEY)
+        if not isinstance(renewed, int) or now - renewed >= SESSION_RENEW_SECONDS or renewed > now:
+            session[SESSION_RENEWED_KEY] = now  # marks it modified: the session middleware saves it and its cookie
         return response

@@ -33,6 +33,7 @@ _ITEMS: list[tuple[str, str, Cap | None]] = [
     ("Practice", "hiring:practice", Cap.PRACTICE),
     ("Hiring", "hiring:vacancies", Cap.HIRING_READ),
     ("Organisation", "org:site-list", Cap.ORG_READ),
+    ("Retention", "retention:index", Cap.RETENTION_MANAGE),
     ("Audit trail", "audit:search", Cap.AUDIT_READ),
     ("Administration", "admin:index", Cap.ADMIN),
 ]

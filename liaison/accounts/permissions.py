@@ -58,6 +58,9 @@ class Cap(StrEnum):
     PRACTICE = "practice"
     HIRING_READ = "hiring.read"
     HIRING_MANAGE = "hiring.manage"  # vacancies, kits, drills approval, decisions
+    # Retention
+    RETENTION_MANAGE = "retention.manage"  # a site's retention periods, automatic purging, what would be purged
+    RETENTION_HOLD = "retention.hold"  # place and release legal holds on the cases of one's sites
 
 
 _OFFICE = frozenset({Role.OFFICER, Role.MANAGER})
@@ -93,6 +96,8 @@ CAPABILITIES: dict[Cap, frozenset[str]] = {
     Cap.PRACTICE: _OFFICE,
     Cap.HIRING_READ: _OFFICE,
     Cap.HIRING_MANAGE: frozenset({Role.MANAGER}),
+    Cap.RETENTION_MANAGE: frozenset({Role.MANAGER}),
+    Cap.RETENTION_HOLD: frozenset({Role.MANAGER}),
 }
 
 _MESSAGES: dict[Cap, str] = {

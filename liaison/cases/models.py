@@ -210,6 +210,17 @@ class Case(models.Model):
     days_to_acknowledge = models.PositiveIntegerField(null=True, editable=False)
     days_to_respond = models.PositiveIntegerField(null=True, editable=False)
 
+    # Retention (liaison.retention): a hold stops the purge; a purged case keeps only its figures and codes.
+    legal_hold = models.BooleanField(default=False, help_text="Kept past its retention period until released.")
+    legal_hold_reason = models.CharField(max_length=300, blank=True)
+    legal_hold_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    legal_hold_at = models.DateTimeField(null=True, blank=True)
+    purged_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When personal content was removed under retention."
+    )
+
     version = models.PositiveIntegerField(
         default=1, help_text="Raised on every save; edits from an older version are refused."
     )

@@ -15,7 +15,7 @@ from django.utils import timezone
 from liaison.accounts.models import User
 from liaison.accounts.permissions import Cap, can
 from liaison.cases import hooks
-from liaison.cases.models import OPEN_STATUSES, Case
+from liaison.cases.models import OPEN_STATUSES, Case, Issue
 from liaison.lib.workdays import ENGLAND_AND_WALES, SCOTLAND, US_FEDERAL, WorkingDayCalendar, add_working_days
 
 
@@ -94,7 +94,11 @@ def worklist(*, user: User, filters: WorklistFilters) -> QuerySet[Case]:
     if filters.priority:
         cases = cases.filter(priority=filters.priority)
     if filters.department:
-        cases = cases.filter(issues__department_id=filters.department).distinct()
+        # Not a join (which repeats a case once per issue and needs DISTINCT): the department's cases are
+        # found once, through the issues' department index, and each case in the page's order is looked up
+        # in that set.
+        coded = Issue.objects.filter(department_id=filters.department).values("case_id")
+        cases = cases.filter(pk__in=coded)
     now = timezone.now()
     if filters.due == DueState.OVERDUE:
         cases = cases.filter(next_due_at__lt=now)
@@ -114,17 +118,26 @@ def worklist(*, user: User, filters: WorklistFilters) -> QuerySet[Case]:
     )
 
 
+SEARCH_HITS_CAP = 10_000  # the worklist's count stops there too (liaison.lib.pagination.DEFAULT_CAP)
 _REFERENCE_PIECE = re.compile(r"[A-Za-z]{0,4}-?\d[\d-]{2,}|[A-Za-z]{2,4}-\d{4}-?\d*")
 
 
 def search(cases: QuerySet[Case], query: str, *, identity: bool) -> QuerySet[Case]:
-    """By reference, patient name or MRN, and the case's text (PostgreSQL full-text; a LIKE search on SQLite)."""
+    """By reference, patient name or MRN, and the case's text (PostgreSQL full-text; a LIKE search on SQLite).
+
+    On PostgreSQL every condition has an index of its own (cases migration 0007), so the hits are found by a
+    bitmap OR of index scans and only they are sorted, however many cases the site holds.
+    """
     query = query.strip()
     # A reference or a piece of one ("00060", "RGH-2026-0006") matches anywhere in the reference.
     by_reference = Q(reference__icontains=query) if _REFERENCE_PIECE.fullmatch(query) else Q(reference__iexact=query)
     if not identity:
         return cases.filter(by_reference)
-    by_person = Q(patient_name__icontains=query) | Q(patient_mrn__iexact=query) | Q(complainant_name__icontains=query)
+    if len(query) >= 3:
+        by_person = Q(patient_name__icontains=query) | Q(complainant_name__icontains=query)
+    else:  # too short for the trigram indexes to narrow anything: only a whole name matches
+        by_person = Q(patient_name__iexact=query) | Q(complainant_name__iexact=query)
+    by_person |= Q(patient_mrn__iexact=query)
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchVector
 
@@ -132,7 +145,10 @@ def search(cases: QuerySet[Case], query: str, *, identity: bool) -> QuerySet[Cas
         matches = cases.annotate(_doc=vector).filter(
             by_reference | by_person | Q(_doc=SearchQuery(query, config="english", search_type="websearch"))
         )
-        return cases.filter(pk__in=matches.values("pk"))
+        # The LIMIT keeps PostgreSQL from folding the search into the page query, where it would walk the
+        # worklist's order index testing every case; found first through the search indexes, only the hits
+        # are sorted. Past SEARCH_HITS_CAP the list says "more than" and asks for a narrower search.
+        return cases.filter(pk__in=matches.order_by().values("pk")[: SEARCH_HITS_CAP + 1])
     words = [w for w in query.split() if len(w) > 1][:8]
     text = Q()
     for word in words:

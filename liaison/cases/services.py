@@ -155,7 +155,7 @@ def _save(case: Case, *, expected_version: int | None = None, fields: Iterable[s
 
 def _lock(case: Case) -> Case:
     """The case's row, locked until the transaction ends, so concurrent changes queue instead of racing."""
-    return Case.objects.select_for_update().select_related("site").get(pk=case.pk)
+    return Case.objects.select_for_update(of=("self",)).select_related("site").get(pk=case.pk)
 
 
 @dataclass
@@ -229,7 +229,9 @@ def _next_reference(site: Site, year: int) -> str:
 
 def _validate(case: Case) -> None:
     try:
-        case.full_clean(exclude=["reference", "site", "owner", "merged_into"])
+        # The check constraints repeat the fields' own validators (risk 1-5, the choices), which full_clean runs
+        # in Python; validating the constraints as well would cost a query each for nothing.
+        case.full_clean(exclude=["reference", "site", "owner", "merged_into"], validate_constraints=False)
     except ValidationError as exc:
         raise ApplicationError("; ".join(exc.messages), extra={"fields": exc.message_dict}) from exc
 
@@ -311,17 +313,19 @@ def _open_case(
     received_at = received_at or timezone.now()
     if received_at > timezone.now() + timedelta(minutes=5):
         raise ApplicationError("The received date and time cannot be in the future.")
+    case = Case(site=site, case_type=case_type, channel=channel, received_at=received_at, owner=owner, **fields)
+    if not case.patient_known:
+        case.patient_name = case.patient_mrn = ""
+        case.patient_dob = None
+    # Everything that needs no lock is worked out first: the site's reference counter and the audit chain are
+    # held from here to the commit, and every other case being logged at the site waits for them.
+    _validate(case)
+    _apply_derived(case)
+    issue_values = [_issue_values(spec, site) for spec in issues]
     with transaction.atomic():
-        case = Case(site=site, case_type=case_type, channel=channel, received_at=received_at, owner=owner, **fields)
-        if not case.patient_known:
-            case.patient_name = case.patient_mrn = ""
-            case.patient_dob = None
         case.reference = _next_reference(site, timezone.localtime(received_at, site.zone).year)
-        _validate(case)
-        _apply_derived(case)
         case.save()
-        for spec in issues:
-            Issue.objects.create(case=case, **_issue_values(spec, site))
+        Issue.objects.bulk_create(Issue(case=case, **values) for values in issue_values)
         _timeline(
             case,
             TimelineKind.STATUS,

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,6 +23,7 @@ from liaison.cases.actions import ACTIONS, offered
 from liaison.cases.models import CaseType, Issue, TimelineKind
 from liaison.cases.panels import case_panels
 from liaison.lib.errors import ApplicationError
+from liaison.lib.pagination import CappedPaginator
 from liaison.policies.base import CaseFacts
 from liaison.policies.registry import get_pack
 
@@ -90,7 +90,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         messages.info(request, "That search has expired, so all cases are shown. Search again to narrow them.")
         search_id = ""
     filters = form.filters(text)
-    page = Paginator(selectors.worklist(user=user, filters=filters), 25).get_page(data.get("page"))
+    page = CappedPaginator(selectors.worklist(user=user, filters=filters), 25).get_page(data.get("page"))
     query = QueryDict(mutable=True)
     for name in case_forms.WorklistForm.FILTERS:
         if name in data:

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from liaison.accounts.models import User
-from liaison.feedback import services
+from liaison.feedback import services, tallies
 from liaison.feedback.models import Channel, FeedbackResponse
 from liaison.org.models import Department, Site
 
@@ -82,6 +82,8 @@ def demo_load_feedback(*, answers_per_site: int = 100) -> int:
                     received_on=timezone.localdate() - timedelta(days=days), department=rng.choice(departments)
                 )
                 added += 1
+        # The answers were back-dated and spread over departments after they were counted: count them again.
+        tallies.rebuild(site_ids=[site.pk for site in sites])
     _analyse_all()
     return added
 

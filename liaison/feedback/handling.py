@@ -347,7 +347,7 @@ def handling_answer_submit(
 ) -> HandlingAnswer:
     """Record the complainant's answers, once. The audit row says that the invitation was answered, not how."""
     with transaction.atomic():
-        locked = HandlingInvitation.objects.select_for_update().select_related("site").get(pk=invitation.pk)
+        locked = HandlingInvitation.objects.select_for_update(of=("self",)).select_related("site").get(pk=invitation.pk)
         state = invitation_state(locked)
         if state == "answered":
             raise AlreadyAnswered("already_answered")

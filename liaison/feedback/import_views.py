@@ -186,9 +186,14 @@ def mapping(request: HttpRequest, stored: str) -> HttpResponse:
     if not path.exists():
         messages.error(request, "That upload is no longer there. Upload the file again.")
         return redirect("feedback_import:upload")
-    with open_table(path) as table:
-        headings = table.headings
-        preview = [row.cells[: len(headings)] for row in itertools.islice(table.rows(), PREVIEW_ROWS)]
+    try:
+        with open_table(path) as table:
+            headings = table.headings
+            preview = [row.cells[: len(headings)] for row in itertools.islice(table.rows(), PREVIEW_ROWS)]
+    except ApplicationError as exc:  # a workbook damaged in the rows the preview reads
+        path.unlink(missing_ok=True)
+        messages.error(request, exc.message)
+        return redirect("feedback_import:upload")
     source = ImportSource.objects.filter(site=site, name=entry["source"]).first()
     proposed = source.mapping if source else guess_mapping(headings)
     missing = {field: heading for field, heading in proposed.items() if heading not in headings}

@@ -35,6 +35,7 @@ from django_tasks import task
 from liaison.accounts.models import User
 from liaison.accounts.permissions import Cap, can
 from liaison.audit.services import audit_record, model_changes
+from liaison.feedback import tallies
 from liaison.feedback.models import (
     Channel,
     FeedbackResponse,
@@ -381,6 +382,9 @@ class _CsvTable(_Table):
         self._file.close()
 
 
+EXCEL_MAX_ROWS = 1_048_576
+
+
 class _XlsxTable(_Table):
     def __init__(self, path: Path) -> None:
         from openpyxl import load_workbook
@@ -390,11 +394,18 @@ class _XlsxTable(_Table):
             self._book = load_workbook(path, read_only=True, data_only=True)
         except Exception:  # openpyxl raises many kinds for a damaged or foreign zip
             raise ApplicationError("The file looks like an Excel workbook but cannot be opened.") from None
-        sheet = self._book.worksheets[0]
-        self._max_row = sheet.max_row or 0
-        self._iter = sheet.iter_rows(values_only=True)
         self._done_rows = 0
-        first = next(self._iter, None)
+        try:
+            sheet = self._book.worksheets[0]
+            self._max_row = sheet.max_row or 0
+            self._iter = sheet.iter_rows(values_only=True)
+            first = next(self._iter, None)
+        except Exception:  # the sheet's XML is read lazily: a damaged one fails only here or in rows()
+            self._book.close()
+            raise ApplicationError(
+                "The workbook is damaged: its first sheet cannot be read. Open it in Excel and save it again, "
+                "or save it as CSV UTF-8."
+            ) from None
         if first is None:
             self._book.close()
             raise ApplicationError("The first sheet of the workbook is empty.")
@@ -412,8 +423,25 @@ class _XlsxTable(_Table):
         return min(self.bytes_total, self.bytes_total * self._done_rows // self._max_row)
 
     def rows(self) -> Iterator[_Row]:
-        for values in self._iter:
+        while True:
+            try:
+                values = next(self._iter)
+            except StopIteration:
+                return
+            except Exception:  # openpyxl and the XML parser raise many kinds for a damaged sheet
+                raise ApplicationError(
+                    f"The workbook is damaged after row {self._done_rows}: the rest of its first sheet cannot be "
+                    "read. Open it in Excel and save it again, then import it again: only the rows not imported "
+                    "yet are added."
+                ) from None
             self._done_rows += 1
+            if self._done_rows > EXCEL_MAX_ROWS:
+                # A small file can claim a cell millions of rows down; openpyxl would hand over every empty
+                # row on the way, holding a worker for hours. No sheet Excel writes goes past this row.
+                raise ApplicationError(
+                    f"The workbook's first sheet goes past row {EXCEL_MAX_ROWS:,}, the last row Excel allows. "
+                    "Open it in Excel and save it again, or save it as CSV UTF-8."
+                )
             cells = list(values)
             raw_writer = io.StringIO()
             csv.writer(raw_writer).writerow(["" if c is None else c for c in cells])
@@ -468,6 +496,7 @@ def file_sha256(path: Path) -> str:
 # What varies from row to row, in this order; every other column of FeedbackResponse is the same for a batch.
 _ROW_FIELDS = ("department", "received_on", "fft_score", "likelihood", "comment", "comment_question")
 _Parsed = tuple[str, tuple[Any, ...]]  # (row_key, values of _ROW_FIELDS)
+_TALLIED_FIELDS = ("department", "received_on", "fft_score", "likelihood")
 
 
 class _RowReader:
@@ -678,6 +707,20 @@ class _Inserter:
         with connection.cursor() as cursor:
             cursor.executemany(self.sql, params)
 
+    def count(self, rows: list[_Parsed]) -> None:
+        """Add the new rows to the dashboard's tallies (they have no themes or sentiment until analysed)."""
+        department_at, day_at, fft_at, likelihood_at = (_ROW_FIELDS.index(n) for n in _TALLIED_FIELDS)
+        tallies.add(
+            tallies.Facts(
+                site_id=self.source.site_id,
+                department_id=values[department_at],
+                received_on=values[day_at],
+                fft_score=values[fft_at],
+                likelihood=values[likelihood_at],
+            )
+            for _, values in rows
+        )
+
 
 class _LeaseLost(Exception):
     """This run's lease ended (it was marked failed, or resumed by another run): it must stop writing."""
@@ -725,6 +768,7 @@ def _write_batch(job: ImportJob, batch: _Batch, inserter: _Inserter, bytes_done:
                 present.add(key)
                 new.append((key, values))
         inserter.insert(new)
+        inserter.count(new)
         ImportRejection.objects.bulk_create(batch.rejections)
         job.rows_added += len(new)
         job.rows_rejected += len(batch.rejections)

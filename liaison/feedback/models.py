@@ -287,3 +287,32 @@ class HandlingAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"Handling survey answer {self.pk}"
+
+
+class FeedbackTally(models.Model):
+    """Running counts behind the feedback dashboard: one row per site, department, day and counted value.
+
+    The dashboard sums these instead of reading every answer, so a year of a million answers costs a few
+    thousand rows. ``liaison.feedback.tallies`` keeps them: every service that adds an answer or changes its
+    scores, themes or sentiment adds the difference in the same transaction. ``department_key`` is the
+    department's id, or 0 for answers about the whole site (0 rather than NULL so the upsert's conflict
+    target matches).
+    """
+
+    site = models.ForeignKey("org.Site", on_delete=models.CASCADE, related_name="+")
+    department_key = models.BigIntegerField(default=0)
+    day = models.DateField()
+    kind = models.CharField(max_length=12)  # total | fft | ltr | sentiment | theme
+    key = models.CharField(max_length=80, blank=True)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "department_key", "day", "kind", "key"], name="feedback_tally_one_row_per_value"
+            )
+        ]
+        indexes = [models.Index(fields=["site", "kind", "day"], name="feedback_tally_site_kind_day")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} on {self.day}: {self.count}"

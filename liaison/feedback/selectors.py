@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
+from django.db.models.functions import ExtractMonth, ExtractYear
 from django.http import Http404
 
 from liaison.accounts.models import User
 from liaison.accounts.permissions import Cap, can
-from liaison.feedback.models import FeedbackResponse, Survey
+from liaison.feedback.models import FeedbackResponse, FeedbackTally, Survey
 from liaison.lib.redact import redact_comment
+from liaison.org.models import Department
 
 
 def responses_for_user(*, user: User) -> QuerySet[FeedbackResponse]:
@@ -58,56 +60,113 @@ class Dashboard:
     examples: dict[str, list[str]] = field(default_factory=dict)
 
 
-def dashboard(
-    *, responses: QuerySet[FeedbackResponse], verbatim: bool = False, examples_per_theme: int = 2
-) -> Dashboard:
-    """One pass over the rows in the filter (values only), so it stays cheap for a department's year.
+@dataclass(frozen=True)
+class DashboardScope:
+    """Which answers the dashboard counts: the sites, optionally one department and a range of days."""
+
+    site_ids: tuple[int, ...]
+    department_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def answers(self) -> QuerySet[FeedbackResponse]:
+        found = FeedbackResponse.objects.filter(site_id__in=self.site_ids)
+        if self.department_id:
+            found = found.filter(department_id=self.department_id)
+        if self.date_from:
+            found = found.filter(received_on__gte=self.date_from)
+        if self.date_to:
+            found = found.filter(received_on__lte=self.date_to)
+        return found
+
+    def tallies(self, kind: str) -> QuerySet[FeedbackTally]:
+        found = FeedbackTally.objects.filter(site_id__in=self.site_ids, kind=kind)
+        if self.department_id:
+            found = found.filter(department_key=self.department_id)
+        if self.date_from:
+            found = found.filter(day__gte=self.date_from)
+        if self.date_to:
+            found = found.filter(day__lte=self.date_to)
+        return found
+
+
+# How many of the latest answers are read for example comments: enough to find two for each common theme,
+# never the whole table.
+EXAMPLE_ROWS_READ = 3000
+
+
+def dashboard(*, scope: DashboardScope, verbatim: bool = False, examples_per_theme: int = 2) -> Dashboard:
+    """The counts from the running tallies (``liaison.feedback.tallies``), a handful of grouped sums whatever
+    the number of answers; example comments from the latest answers only.
 
     Example comments are as written only when ``verbatim`` (for those who work on feedback); otherwise
     names, numbers, emails and dates are taken out first, as the hiring drills do: an executive sees what
     was said, not who said it or about whom.
     """
     result = Dashboard()
-    fft = Counter[int]()
-    likelihood = Counter[str]()
-    months: dict[str, Counter[int]] = defaultdict(Counter)
-    themes = Counter[str]()
+
+    def summed(kind: str, *by: str) -> list[dict[str, Any]]:
+        return list(scope.tallies(kind).order_by().values(*by).annotate(n=Sum("count")).filter(n__gt=0))
+
+    result.total = sum(row["n"] for row in summed("total", "kind"))
+    fft = {int(row["key"]): row["n"] for row in summed("fft", "key")}
+    likelihood = {row["key"]: row["n"] for row in summed("ltr", "key")}
+    months: dict[str, dict[int, int]] = defaultdict(dict)
+    for month, sentiment, count in _sentiment_by_month(scope):
+        months[month][sentiment] = count
+    themes = Counter({row["key"]: row["n"] for row in summed("theme", "key")})
+    names = dict(Department.objects.filter(site_id__in=scope.site_ids).values_list("pk", "name"))
     by_department: dict[str, Counter[str]] = defaultdict(Counter)
+    for grouped in summed("theme", "department_key", "key"):
+        by_department[names.get(grouped["department_key"], "Whole site")][grouped["key"]] += grouped["n"]
+    result.fft_total = sum(fft.values())
+    if result.fft_total:
+        result.fft_positive = 100 * (fft.get(1, 0) + fft.get(2, 0)) / result.fft_total
+        result.fft_negative = 100 * (fft.get(4, 0) + fft.get(5, 0)) / result.fft_total
+    result.likelihood_total = sum(likelihood.values())
+    if result.likelihood_total:
+        net = likelihood.get("promoter", 0) - likelihood.get("detractor", 0)
+        result.likelihood_score = 100 * net / result.likelihood_total
+    result.sentiment_by_month = sorted((month, counts) for month, counts in months.items())
+    result.themes = themes.most_common(12)
+    result.themes_by_department = dict(by_department)
+    if examples_per_theme:
+        result.examples = _examples(scope, [t for t, _ in result.themes], examples_per_theme, verbatim=verbatim)
+    return result
+
+
+def _sentiment_by_month(scope: DashboardScope) -> list[tuple[str, int, int]]:
+    rows = (
+        scope.tallies("sentiment")
+        .order_by()
+        .annotate(year=ExtractYear("day"), month=ExtractMonth("day"))
+        .values("year", "month", "key")
+        .annotate(n=Sum("count"))
+        .filter(n__gt=0)
+    )
+    return [(f"{row['year']:04d}-{row['month']:02d}", int(row["key"]), row["n"]) for row in rows]
+
+
+def _examples(scope: DashboardScope, themes: list[str], per_theme: int, *, verbatim: bool) -> dict[str, list[str]]:
+    wanted = set(themes)
     examples: dict[str, list[str]] = defaultdict(list)
-    rows = responses.values_list(
-        "received_on", "fft_score", "likelihood", "sentiment", "themes", "department__name", "comment", "contact_name"
-    ).order_by("-received_on")
-    for received_on, fft_score, ltr, sentiment, row_themes, department, comment, contact in rows.iterator(
-        chunk_size=5000
-    ):
-        result.total += 1
-        if fft_score:
-            fft[fft_score] += 1
-        if ltr is not None:
-            likelihood["promoter" if ltr >= 9 else "detractor" if ltr <= 6 else "passive"] += 1
-        if sentiment:
-            months[_month(received_on)][sentiment] += 1
+    latest = (
+        scope.answers()
+        .exclude(comment="")
+        .order_by("-received_on", "-pk")
+        .values_list("themes", "comment", "contact_name")[:EXAMPLE_ROWS_READ]
+    )
+    for row_themes, comment, contact in latest:
         for theme in row_themes or []:
-            themes[theme] += 1
-            by_department[department or "Whole site"][theme] += 1
-            if not comment or len(examples[theme]) >= examples_per_theme:
+            if theme not in wanted or len(examples[theme]) >= per_theme:
                 continue
             # Redact the whole comment before cutting it, so half an email address cannot slip through.
             example = (comment if verbatim else redact_comment(comment, names=[contact]))[:280]
             if example not in examples[theme]:
                 examples[theme].append(example)
-    result.fft_total = sum(fft.values())
-    if result.fft_total:
-        result.fft_positive = 100 * (fft[1] + fft[2]) / result.fft_total
-        result.fft_negative = 100 * (fft[4] + fft[5]) / result.fft_total
-    result.likelihood_total = sum(likelihood.values())
-    if result.likelihood_total:
-        result.likelihood_score = 100 * (likelihood["promoter"] - likelihood["detractor"]) / result.likelihood_total
-    result.sentiment_by_month = sorted((month, dict(counts)) for month, counts in months.items())
-    result.themes = themes.most_common(12)
-    result.themes_by_department = dict(by_department)
-    result.examples = dict(examples)
-    return result
+        if all(len(examples[t]) >= per_theme for t in wanted):
+            break
+    return dict(examples)
 
 
 def _month(day: date) -> str:

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -17,6 +17,7 @@ from liaison.audit.services import audit_record
 from liaison.cases.models import Case, CaseType
 from liaison.cases.models import Channel as CaseChannel
 from liaison.cases.services import case_open_by_system
+from liaison.feedback import tallies
 from liaison.feedback.models import Channel, FeedbackResponse, Question, QuestionKind, Sentiment, Survey
 from liaison.lib.errors import ApplicationError
 from liaison.org.models import Department, Site
@@ -132,6 +133,7 @@ def response_submit(
             contact_email=email if consent else "",
             contact_phone=phone if consent else "",
         )
+        tallies.add([tallies.facts(response)])
         audit_record(action="feedback.response", obj=response, site=survey.site, details={"survey": survey.pk})
         if response.comment:
             transaction.on_commit(lambda: _enqueue_analysis(response.pk))
@@ -156,38 +158,104 @@ def response_analyse(*, response: FeedbackResponse) -> FeedbackResponse:
     """Themes and sentiment from the shipped model; a very negative answer with consent opens a concern."""
     if response.corrected_at is None and response.comment.strip():
         prediction = shipped_model().predict([response.comment], [response.analysis_context])[0]
-        response.themes, response.sentiment = list(prediction.themes), int(prediction.sentiment)
-        response.analysed_at = timezone.now()
-        response.save(update_fields=["themes", "sentiment", "analysed_at"])
+        with transaction.atomic():
+            before = tallies.facts(response)
+            response.themes, response.sentiment = list(prediction.themes), int(prediction.sentiment)
+            response.analysed_at = timezone.now()
+            response.save(update_fields=["themes", "sentiment", "analysed_at"])
+            tallies.change([before], [tallies.facts(response)])
     close_the_loop(response=response)
     return response
 
 
 def analyse_pending_responses(*, batch_size: int = 2000) -> int:
-    """Themes and sentiment for every comment not analysed yet (imports), a batch at a time."""
+    """Themes and sentiment for every comment not analysed yet (imports), a batch at a time.
+
+    Batches follow the primary key (each starts after the last one's highest id), so a million pending
+    answers are read once rather than rescanned from the start for every batch; each batch is written with
+    one statement and its tallies in the same transaction.
+    """
     model = shipped_model()
     done = 0
+    after = 0
     while True:
         batch = list(
-            FeedbackResponse.objects.filter(analysed_at__isnull=True, corrected_at__isnull=True)
+            FeedbackResponse.objects.filter(pk__gt=after, analysed_at__isnull=True, corrected_at__isnull=True)
             .exclude(comment="")
+            .only("id", *_ANALYSIS_FIELDS)
             .order_by("pk")[:batch_size]
         )
         if not batch:
             return done
+        after = batch[-1].pk
         now = timezone.now()
         predictions = model.predict([r.comment for r in batch], [r.analysis_context for r in batch])
+        before = [tallies.facts(r) for r in batch]
         for response, prediction in zip(batch, predictions, strict=True):
             response.themes, response.sentiment, response.analysed_at = (
                 list(prediction.themes),
                 int(prediction.sentiment),
                 now,
             )
-        FeedbackResponse.objects.bulk_update(batch, ["themes", "sentiment", "analysed_at"])
-        for response in batch:
+        with transaction.atomic():
+            # Only answers still unanalysed and uncorrected are written: an officer's correction made while
+            # the model was reading stands.
+            written = _write_analysis(batch)
+            kept = [r for r in batch if r.pk in written]
+            tallies.change([b for b, r in zip(before, batch, strict=True) if r.pk in written], map(tallies.facts, kept))
+        for response in kept:
             if response.sentiment == Sentiment.VERY_NEGATIVE and response.contact_consent:
                 close_the_loop(response=response)
         done += len(batch)
+
+
+_ANALYSIS_FIELDS = (
+    "site_id",
+    "department_id",
+    "received_on",
+    "fft_score",
+    "likelihood",
+    "sentiment",
+    "themes",
+    "comment",
+    "comment_question",
+    "contact_consent",
+)
+
+
+def _write_analysis(batch: list[FeedbackResponse]) -> set[int]:
+    """Store a batch's themes and sentiment with one UPDATE; returns the ids actually written."""
+    if not batch:
+        return set()
+    table = connection.ops.quote_name(FeedbackResponse._meta.db_table)
+    themes_field = FeedbackResponse._meta.get_field("themes")
+    at = connection.ops.adapt_datetimefield_value(batch[0].analysed_at)
+    rows = [(r.pk, themes_field.get_db_prep_save(r.themes, connection), r.sentiment) for r in batch]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            values = ", ".join(["(%s, %s::jsonb, %s)"] * len(rows))
+            # Our own table and column names; every value is a parameter.
+            cursor.execute(
+                f"UPDATE {table} AS r SET themes = v.themes, sentiment = v.sentiment, analysed_at = %s "  # noqa: S608
+                f"FROM (VALUES {values}) AS v(id, themes, sentiment) "
+                "WHERE r.id = v.id AND r.analysed_at IS NULL AND r.corrected_at IS NULL RETURNING r.id",
+                [at, *(value for row in rows for value in row)],
+            )
+            return {row[0] for row in cursor.fetchall()}
+        # SQLite: one prepared statement run for the batch, inside the caller's transaction.
+        ids = [r.pk for r in batch]
+        placeholders = ", ".join(["%s"] * len(ids))
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE id IN ({placeholders}) "  # noqa: S608
+            "AND analysed_at IS NULL AND corrected_at IS NULL",
+            ids,
+        )
+        written = {row[0] for row in cursor.fetchall()}
+        cursor.executemany(
+            f"UPDATE {table} SET themes = %s, sentiment = %s, analysed_at = %s WHERE id = %s",  # noqa: S608
+            [(themes, sentiment, at, pk) for pk, themes, sentiment in rows if pk in written],
+        )
+        return written
 
 
 def close_the_loop(*, response: FeedbackResponse) -> Case | None:
@@ -226,9 +294,11 @@ def response_correct(
     _require_staff(acting_user, response.site)
     with transaction.atomic():
         before = {"themes": response.themes, "sentiment": response.sentiment}
+        counted_before = tallies.facts(response)
         response.themes, response.sentiment = sorted(themes), sentiment
         response.corrected_by, response.corrected_at = acting_user, timezone.now()
         response.save(update_fields=["themes", "sentiment", "corrected_by", "corrected_at"])
+        tallies.change([counted_before], [tallies.facts(response)])
         audit_record(
             action="feedback.correct",
             actor=acting_user,

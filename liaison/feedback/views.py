@@ -27,6 +27,7 @@ from liaison.feedback.forms import (
 )
 from liaison.feedback.models import Channel, Survey
 from liaison.feedback.themes import THEME_LABELS
+from liaison.lib.dbrouter import reads_from_replica
 from liaison.lib.emails import site_url
 from liaison.lib.errors import ApplicationError
 from liaison.lib.pdf import render_pdf
@@ -38,6 +39,7 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
+@reads_from_replica
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not can(user, Cap.FEEDBACK_DASHBOARD):
@@ -45,15 +47,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # Executives see themes and counts; the comments as written are for those who work on feedback.
     can_work = can(user, Cap.FEEDBACK_WORK)
     form = DashboardForm(request.GET or None, site_ids=user.site_ids)
-    responses = selectors.responses_for_user(user=user)
-    if form.is_valid():
-        if form.cleaned_data.get("department"):
-            responses = responses.filter(department=form.cleaned_data["department"])
-        if form.cleaned_data.get("date_from"):
-            responses = responses.filter(received_on__gte=form.cleaned_data["date_from"])
-        if form.cleaned_data.get("date_to"):
-            responses = responses.filter(received_on__lte=form.cleaned_data["date_to"])
-    data = selectors.dashboard(responses=responses, verbatim=can_work)
+    chosen = form.cleaned_data if form.is_valid() else {}
+    department = chosen.get("department")
+    scope = selectors.DashboardScope(
+        site_ids=tuple(user.site_ids),
+        department_id=department.pk if department else None,
+        date_from=chosen.get("date_from"),
+        date_to=chosen.get("date_to"),
+    )
+    data = selectors.dashboard(scope=scope, verbatim=can_work)
     department_rows = [
         {"department": name, "themes": counts.most_common(5), "total": sum(counts.values())}
         for name, counts in sorted(data.themes_by_department.items(), key=lambda item: -sum(item[1].values()))

@@ -13,7 +13,13 @@ from liaison.correspondence.models import Letter, LetterStatus
 from liaison.improvement.models import ActionStatus, ImprovementAction
 from liaison.investigations import selectors as investigation_selectors
 from liaison.investigations.models import InvestigationRequest, RequestStatus
+from liaison.lib.pagination import capped_count
 from liaison.meetings import selectors as meeting_selectors
+
+# Each list on the start page stops at LIST_LIMIT (the page says there are more, and links to the full list);
+# the unassigned count stops at MY_WORK_CAP. Neither costs more with a million cases behind it.
+LIST_LIMIT = 50
+MY_WORK_CAP = 1000
 
 
 def my_work(request: HttpRequest) -> HttpResponse:
@@ -36,7 +42,8 @@ def my_work(request: HttpRequest) -> HttpResponse:
                 "rows": rows,
                 "mine_count": mine.count(),
                 "overdue_count": mine.filter(next_due_at__lt=now).count(),
-                "unassigned_count": unassigned.count(),
+                "unassigned_count": capped_count(unassigned, MY_WORK_CAP),
+                "count_cap": MY_WORK_CAP,
                 "show_identity": True,
                 "answered_requests": answered,
             }
@@ -60,9 +67,14 @@ def my_work(request: HttpRequest) -> HttpResponse:
     if can(user, Cap.ADVOCACY_WORK):
         context["appeal_deadlines"] = advocacy_selectors.deadlines_for_user(user, limit=10)
     if can(user, Cap.REQUEST_ANSWER):
-        context["requests"] = investigation_selectors.open_requests_for_investigator(user=user)
+        context["requests"] = list(investigation_selectors.open_requests_for_investigator(user=user)[: LIST_LIMIT + 1])
     if can(user, Cap.LETTER_SIGN):
-        context["awaiting_signoff"] = Letter.objects.filter(
-            status=LetterStatus.AWAITING_SIGNOFF, case__in=case_selectors.cases_for_user(user=user)
-        ).select_related("case", "drafted_by")
+        context["awaiting_signoff"] = list(
+            Letter.objects.filter(
+                status=LetterStatus.AWAITING_SIGNOFF, case__in=case_selectors.cases_for_user(user=user)
+            )
+            .select_related("case", "drafted_by")
+            .order_by("pk")[: LIST_LIMIT + 1]
+        )
+    context["list_limit"] = LIST_LIMIT
     return render(request, "home/my_work.html", context)

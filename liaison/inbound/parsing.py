@@ -72,10 +72,19 @@ def _one_line(text: str) -> str:
     return " ".join(clean(text).split())
 
 
+def _headers(msg: Message, name: str) -> list[object]:
+    """Every value of the header, parsed; the raw text of each where the parser trips (it raises IndexError on
+    an address list holding an empty encoded word, ``=?utf-8?q??=``), so one bad header costs only itself."""
+    try:
+        return list(msg.get_all(name) or [])
+    except Exception:
+        return [value for key, value in msg.raw_items() if key.lower() == name.lower()]
+
+
 def _addresses(msg: Message, *names: str) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for name in names:
-        for header in msg.get_all(name) or []:
+        for header in _headers(msg, name):
             # policy.default gives parsed addresses; an unusual header falls back to the lenient parser.
             try:
                 parsed = [(a.display_name, a.addr_spec) for a in getattr(header, "addresses", ())]

@@ -15,6 +15,7 @@ from liaison.cases import selectors
 from liaison.cases.forms import WorklistForm
 from liaison.cases.views import recall_search
 from liaison.insights.exports import case_header, case_rows, download_response
+from liaison.lib.dbrouter import reads_from_replica
 
 
 def _user(request: HttpRequest) -> User:
@@ -22,6 +23,7 @@ def _user(request: HttpRequest) -> User:
 
 
 @require_GET
+@reads_from_replica
 def export_cases(request: HttpRequest, fmt: str) -> StreamingHttpResponse | FileResponse | HttpResponse:
     """The worklist's cases, every page of them, for whoever may see that worklist and export."""
     user = _user(request)

@@ -28,6 +28,7 @@ from liaison.insights.reports.produce import (
     report_produce,
     usual_period,
 )
+from liaison.lib.dbrouter import reads_from_replica
 from liaison.lib.errors import ApplicationError
 from liaison.org.models import Site
 
@@ -76,6 +77,7 @@ def reports_index(request: HttpRequest) -> HttpResponse:
     return _page(request, _form(request))
 
 
+@reads_from_replica
 def report_download(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not kinds_for(user):

@@ -21,6 +21,7 @@ from liaison.insights import dashboard as board
 from liaison.insights import exports
 from liaison.insights.forms import DrillForm, InsightsFilterForm, last_full_month
 from liaison.insights.measures import BREAKDOWNS, MEASURES
+from liaison.lib.dbrouter import reads_from_replica
 from liaison.lib.errors import ApplicationError
 from liaison.lib.tables import FORMATS
 
@@ -57,6 +58,7 @@ def _filters(form: InsightsFilterForm) -> board.Filters:
     )
 
 
+@reads_from_replica
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = _reader(request)
     form = InsightsFilterForm(request.GET, user=user)
@@ -113,6 +115,7 @@ def _drilled(form: DrillForm, filters: board.Filters) -> tuple[str, str, Any]:
     )
 
 
+@reads_from_replica
 def drilldown(request: HttpRequest) -> HttpResponse:
     """Exactly the cases behind one number of the dashboard, a page at a time, with their references; patient
     names only for readers allowed to see them, and only on the cases they may open."""
@@ -157,6 +160,7 @@ def drilldown(request: HttpRequest) -> HttpResponse:
     )
 
 
+@reads_from_replica
 def drilldown_export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse | FileResponse:
     """The drill-down's cases, all of them, as CSV or XLSX. Never with patient identities: the drill-down is
     for checking a number; an officer who needs names exports the worklist, which shows them only the cases

@@ -206,7 +206,7 @@ def cases_reassign(*, acting_user: User, site: Site, picks: Iterable[Pick], owne
     for case in visible.only("pk", "reference"):
         try:
             with transaction.atomic():
-                locked = Case.objects.select_for_update().select_related("site").get(pk=case.pk)
+                locked = Case.objects.select_for_update(of=("self",)).select_related("site").get(pk=case.pk)
                 if locked.status not in OPEN_STATUSES:
                     raise ApplicationError("It was closed after the list was shown.")
                 if locked.owner_id != wanted[case.pk]:

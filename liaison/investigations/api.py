@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from liaison.audit.services import audit_view
 from liaison.investigations import selectors
-from liaison.investigations.models import InvestigationRequest
+from liaison.investigations.models import InvestigationRequest, RequestStatus
+from liaison.lib.keyset import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 
 router = Router(tags=["investigations"])
 
@@ -50,10 +51,28 @@ def _summary(item: InvestigationRequest) -> dict[str, object]:
     }
 
 
-@router.get("/requests", response=list[RequestSummaryOut])
-def list_requests(request: HttpRequest) -> list[dict[str, object]]:
-    items = selectors.requests_for_investigator(user=request.user).order_by("status", "due_date")  # type: ignore[arg-type]
-    return [_summary(item) for item in items]
+class RequestPageOut(Schema):
+    items: list[RequestSummaryOut]
+    # Pass as ``after`` for the next page; null on the last one.
+    next: str | None
+
+
+@router.get("/requests", response=RequestPageOut)
+def list_requests(
+    request: HttpRequest,
+    status: RequestStatus | None = None,
+    after: str | None = Query(None, max_length=200),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+) -> dict[str, object]:
+    """The department's requests, soonest due first, a page at a time.
+
+    Keyset pages: pass the last page's ``next`` as ``after``; each page costs the same however deep.
+    """
+    items = selectors.requests_for_investigator(user=request.user)  # type: ignore[arg-type]
+    if status is not None:
+        items = items.filter(status=status)
+    page = keyset_page(items, order=("due_date", "pk"), cursor=after, limit=limit)
+    return {"items": [_summary(item) for item in page.items], "next": page.next_cursor}
 
 
 @router.get("/requests/{request_id}", response=RequestOut)

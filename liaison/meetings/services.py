@@ -224,7 +224,7 @@ def meeting_update(*, acting_user: User, meeting: Meeting, **fields: Any) -> Sch
     if unknown:
         raise ApplicationError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
     with transaction.atomic():
-        locked = Meeting.objects.select_for_update().select_related("case__site").get(pk=meeting.pk)
+        locked = Meeting.objects.select_for_update(of=("self",)).select_related("case__site").get(pk=meeting.pk)
         if locked.status != MeetingStatus.SCHEDULED:
             raise ApplicationError(f"A meeting that is {locked.get_status_display().lower()} cannot be changed.")
         before = {name: getattr(locked, name) for name in _CHANGEABLE}
@@ -267,7 +267,7 @@ def meeting_cancel(*, acting_user: User, meeting: Meeting, reason: str) -> Meeti
     if not reason.strip():
         raise ApplicationError("Say why the meeting is cancelled.")
     with transaction.atomic():
-        locked = Meeting.objects.select_for_update().select_related("case__site").get(pk=meeting.pk)
+        locked = Meeting.objects.select_for_update(of=("self",)).select_related("case__site").get(pk=meeting.pk)
         if locked.status != MeetingStatus.SCHEDULED:
             raise ApplicationError(f"A meeting that is {locked.get_status_display().lower()} cannot be cancelled.")
         locked.status, locked.cancel_reason = MeetingStatus.CANCELLED, reason.strip()[:300]
@@ -350,7 +350,7 @@ def send_removal(meeting_pk: int, *, name: str, email: str) -> int:
 
 
 def _locked_scheduled(meeting: Meeting, doing: str) -> Meeting:
-    locked = Meeting.objects.select_for_update().select_related("case__site").get(pk=meeting.pk)
+    locked = Meeting.objects.select_for_update(of=("self",)).select_related("case__site").get(pk=meeting.pk)
     if locked.status != MeetingStatus.SCHEDULED:
         raise ApplicationError(f"A meeting that is {locked.get_status_display().lower()} cannot {doing}.")
     return locked
@@ -442,7 +442,7 @@ def meeting_record_outcome(
     case = meeting.case
     created = []
     with transaction.atomic():
-        locked = Meeting.objects.select_for_update().select_related("case__site").get(pk=meeting.pk)
+        locked = Meeting.objects.select_for_update(of=("self",)).select_related("case__site").get(pk=meeting.pk)
         if locked.status != MeetingStatus.SCHEDULED:
             raise ApplicationError(f"A meeting that is {locked.get_status_display().lower()} cannot be recorded again.")
         if locked.starts_at > timezone.now():

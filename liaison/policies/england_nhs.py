@@ -66,11 +66,14 @@ class EnglandNHS:
             source=f"{REGS} reg. 13(2)",
         )
 
-        if facts.extension_agreed_until is not None:
+        six_months = add_months(received, 6)
+        # UK-8 allows a longer period by agreement, never a shorter one: an agreed date before the six months are
+        # up is the response date agreed (UK-4), and the statutory limit stays where the regulations put it.
+        if facts.extension_agreed_until is not None and facts.extension_agreed_until > six_months:
             limit_day = facts.extension_agreed_until
             limit_rule = "The later date agreed with the complainant for the response, which replaces the 6 months."
         else:
-            limit_day = add_months(received, 6)
+            limit_day = six_months
             limit_rule = (
                 "6 months after the day it was received; when that month has no such day, its last day "
                 "(31 August gives the end of February)."

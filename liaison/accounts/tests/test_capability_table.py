@@ -177,7 +177,7 @@ NAVIGATION: dict[str, list[str]] = {
     "auditor": ["My work", "Audit trail"],
     "admin": ["My work", "Information", "Organisation", "Administration"],
 }
-NAVIGATION["manager"] = NAVIGATION["officer"]
+NAVIGATION["manager"] = [*NAVIGATION["officer"], "Retention"]  # retention periods and legal holds
 NAVIGATION["outsider"] = NAVIGATION["officer"]
 
 

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -88,6 +89,24 @@ def test_activity_keeps_the_session_alive(cast: Cast, as_user) -> None:
     for minutes in (10, 20, 30):
         with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
             assert client.get(reverse("home:my-work")).status_code == 200
+
+
+def test_pages_rewrite_the_session_at_most_once_a_minute(cast: Cast, as_user) -> None:
+    """Renewing the idle timeout on every page would write the session row on every request."""
+    from django.contrib.sessions.models import Session
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client = as_user(cast.officer)
+        client.get(reverse("home:my-work"))
+        key = client.cookies[settings.SESSION_COOKIE_NAME].value
+        first = Session.objects.get(session_key=key).expire_date
+    with time_machine.travel(start + timedelta(seconds=30), tick=False):
+        client.get(reverse("home:my-work"))
+        assert Session.objects.get(session_key=key).expire_date == first
+    with time_machine.travel(start + timedelta(seconds=90), tick=False):
+        client.get(reverse("home:my-work"))
+        assert Session.objects.get(session_key=key).expire_date == first + timedelta(seconds=90)
 
 
 def test_password_reset_by_email(cast: Cast) -> None:

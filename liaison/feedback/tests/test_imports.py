@@ -460,3 +460,32 @@ def test_an_import_killed_half_way_and_run_again_has_each_row_exactly_once(
     assert not FeedbackResponse.objects.values("row_key").annotate(n=Count("pk")).filter(n__gt=1).exists()
     killed.refresh_from_db()
     assert killed.status == ImportStatus.FAILED and f"import #{rerun.pk} of the same file" in killed.error
+
+
+@pytest.mark.django_db
+def test_a_workbook_that_claims_rows_past_excel_s_last_is_refused_without_reading_them_all(
+    cast: Cast, tmp_path: Path
+) -> None:
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADINGS)
+    sheet.append(fft_row(1))
+    sheet.cell(row=1_000_000, column=1, value="far below")  # a few bytes, a million empty rows on the way
+    made = tmp_path / "made.xlsx"
+    book.save(made)
+    # openpyxl writes no row past Excel's last; a hand-edited file can name one.
+    path = tmp_path / "tall.xlsx"
+    with zipfile.ZipFile(made) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = data.replace(b"1000000", b"1100000")
+            target.writestr(item, data)
+    job = run(cast, make_source(cast), path)
+    assert job.status == ImportStatus.FAILED
+    assert "1,048,576" in job.error
+    assert FeedbackResponse.objects.count() == job.rows_added

@@ -159,3 +159,22 @@ def test_it_explains_a_score_that_is_not_one_to_five_and_saves_nothing(
     assert "Scores run from 1 to 5." in page
     # A sheet with one bad score is refused whole, so no score is half-saved.
     assert not Score.objects.filter(interview=interview).exists()
+
+
+def test_the_scores_api_takes_the_same_queries_for_one_scorer_or_two(
+    cast: Cast, interview, as_user, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    """The list's one query joins the interviewer; a query per score would grow with the panel."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = as_user(cast.manager)
+    url = f"/api/v1/hiring/interviews/{interview.pk}/scores"
+    score_all(cast.officer, interview, 2)
+    panels.scores_submit(acting_user=cast.officer, interview=interview)
+    with CaptureQueriesContext(connection) as one:
+        assert len(json.loads(client.get(url).content)) == len(interview.candidate.vacancy.question_keys)
+    score_all(cast.investigator, interview, 4)
+    panels.scores_submit(acting_user=cast.investigator, interview=interview)
+    with django_assert_max_num_queries(len(one)):
+        assert len(json.loads(client.get(url).content)) == 2 * len(interview.candidate.vacancy.question_keys)

@@ -55,7 +55,7 @@ def build(source: ReportInput) -> Report:
     judged = whole.count() if whole is not None else 0
     ombudsman = int(figures["referred_ombudsman"] or 0)
     subjects = {code: n for code, n in category_counts(complaints, period).items() if code}
-    feedback = feedback_themes(source.feedback, period, top=THEMES_SHOWN)
+    feedback = feedback_themes(source, period, top=THEMES_SHOWN)
     actions = actions_of_year(source, period)
     action_themes = Counter(a.theme for a in actions if a.theme)
 

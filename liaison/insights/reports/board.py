@@ -195,7 +195,7 @@ def _trend_section(source: ReportInput) -> Section:
 
 def _themes_section(source: ReportInput) -> Section:
     categories = [(code, n) for code, n in category_counts(source.cases, source.period).items() if code][:TOP]
-    themes = feedback_themes(source.feedback, source.period, top=TOP)
+    themes = feedback_themes(source, source.period, top=TOP)
     return Section(
         key="themes",
         title="What people raised",

@@ -8,8 +8,7 @@ from datetime import date
 from django.db.models import Q, QuerySet
 
 from liaison.cases.models import Case
-from liaison.feedback.models import FeedbackResponse
-from liaison.feedback.selectors import dashboard
+from liaison.feedback.selectors import DashboardScope, dashboard
 from liaison.improvement.models import ActionStatus, ImprovementAction
 from liaison.insights.measures import Period, breakdown
 from liaison.insights.reports.base import ReportInput, local_date
@@ -24,11 +23,14 @@ def category_counts(cases: QuerySet[Case], period: Period) -> dict[str, int]:
     return breakdown(cases, period, by="hcat_category")
 
 
-def feedback_themes(feedback: QuerySet[FeedbackResponse], period: Period, *, top: int) -> list[tuple[str, int]]:
-    """The most common themes of the feedback answers received in the period, as the feedback dashboard counts
-    them (one count per answer per theme); answers the model could not place are left out."""
-    answers = feedback.filter(received_on__gte=period.start, received_on__lte=period.end)
-    counted = dashboard(responses=answers, examples_per_theme=0).themes
+def feedback_themes(source: ReportInput, period: Period, *, top: int) -> list[tuple[str, int]]:
+    """The most common themes of the site's feedback answers received in the period, from the feedback
+    dashboard's own tallies (one count per answer per theme); answers the model could not place are left
+    out. A reader who may not count feedback (their answers are none) gets no themes."""
+    if source.feedback.query.is_empty():
+        return []
+    scope = DashboardScope(site_ids=(source.site.pk,), date_from=period.start, date_to=period.end)
+    counted = dashboard(scope=scope, examples_per_theme=0).themes
     return [(theme, count) for theme, count in counted if theme != NO_THEME][:top]
 
 

@@ -116,7 +116,7 @@ def test_the_investigator_page_and_api_show_only_what_is_needed(cast: Cast, case
             "Cardiology?",
         ):
             assert secret not in text, secret
-    assert [item["id"] for item in json.loads(api_list)] == [mine.pk]
+    assert [item["id"] for item in json.loads(api_list)["items"]] == [mine.pk]
 
 
 def test_another_departments_investigator_gets_404(cast: Cast, case, cardiology_investigator, as_user) -> None:
@@ -124,7 +124,7 @@ def test_another_departments_investigator_gets_404(cast: Cast, case, cardiology_
     client = as_user(cardiology_investigator)
     assert client.get(reverse("investigations:detail", args=[request.pk])).status_code == 404
     assert client.get(f"/api/v1/investigations/requests/{request.pk}").status_code == 404
-    assert json.loads(client.get("/api/v1/investigations/requests").content) == []
+    assert json.loads(client.get("/api/v1/investigations/requests").content) == {"items": [], "next": None}
     # Nor can they reach the case itself.
     assert client.get(reverse("cases:detail", args=[case.reference])).status_code == 404
 
@@ -203,3 +203,41 @@ def test_chase_reassign_and_close(
     assert request.status == "closed"
     with pytest.raises(ApplicationError, match="cannot work on cases"):
         services.investigation_request(acting_user=cast.outsider, case=case, department=cast.ed, questions="?")
+
+
+def test_the_api_list_comes_a_bounded_page_at_a_time_in_due_order(cast: Cast, case, as_user) -> None:
+    from liaison.investigations.models import InvestigationRequest
+
+    made = [
+        services.investigation_request(acting_user=cast.officer, case=case, department=cast.ed, questions=f"Q{n}")
+        for n in range(7)
+    ]
+    today = timezone.localdate()
+    # Two share a due date, so the id breaks the tie; the order runs against the order of creation.
+    for n, item in enumerate(made):
+        InvestigationRequest.objects.filter(pk=item.pk).update(due_date=today + timedelta(days=(7 - n) // 2))
+    made[0].refresh_from_db()
+    expected = list(InvestigationRequest.objects.filter(pk__in=[m.pk for m in made]).order_by("due_date", "pk"))
+    client = as_user(cast.investigator)
+    seen: list[int] = []
+    after = ""
+    pages = 0
+    while True:
+        body = json.loads(client.get("/api/v1/investigations/requests", {"limit": 3, "after": after}).content)
+        assert len(body["items"]) <= 3
+        seen += [item["id"] for item in body["items"]]
+        pages += 1
+        if body["next"] is None:
+            break
+        after = body["next"]
+    assert pages == 3
+    assert seen == [item.pk for item in expected]
+
+    InvestigationRequest.objects.filter(pk=made[0].pk).update(status=RequestStatus.ANSWERED)
+    answered = json.loads(client.get("/api/v1/investigations/requests", {"status": "answered"}).content)
+    assert [item["id"] for item in answered["items"]] == [made[0].pk]
+    too_many = client.get("/api/v1/investigations/requests", {"limit": 5000})
+    assert too_many.status_code == 422
+    forged = client.get("/api/v1/investigations/requests", {"after": "not-a-cursor"})
+    assert forged.status_code == 400
+    assert "start again from the first page" in forged.json()["message"]

@@ -1,11 +1,16 @@
 """``liaison worker``: run the task queue, enqueue the reminders sweep every few minutes, and enqueue the
-periodic jobs other apps register in ``liaison.lib.periodic`` (the audit checkpoint)."""
+periodic jobs other apps register in ``liaison.lib.periodic`` (the audit checkpoint).
+
+It also runs again the tasks whose worker died half-way (``liaison.reminders.recovery``): once when it starts,
+before it takes any task, and then every minute.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 from argparse import ArgumentParser
+from datetime import timedelta
 from typing import Any
 
 from django.core.management import call_command
@@ -14,6 +19,7 @@ from django.db import close_old_connections
 from django.utils.module_loading import import_string
 
 from liaison.lib import periodic
+from liaison.reminders import recovery
 
 logger = logging.getLogger(__name__)
 
@@ -25,10 +31,30 @@ class Command(BaseCommand):
         parser.add_argument(
             "--sweep-every", type=int, default=300, help="Seconds between reminder sweeps (0: no sweeps)."
         )
+        parser.add_argument(
+            "--task-lease-minutes",
+            type=int,
+            default=int(recovery.TASK_LEASE.total_seconds() // 60),
+            help="Minutes after which a running task whose worker this machine cannot see is run again.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         stop = threading.Event()
         every = options["sweep_every"]
+        lease = timedelta(minutes=max(1, options["task_lease_minutes"]))
+
+        def recover() -> None:
+            try:
+                recovery.tasks_recover(lease=lease)
+            except Exception:
+                # The database restarting must not stop the worker; the next round tries again.
+                logger.exception("Could not look for tasks whose worker stopped")
+            finally:
+                close_old_connections()
+
+        def keep_recovering() -> None:
+            while not stop.wait(recovery.RECOVER_EVERY.total_seconds()):
+                recover()
 
         def schedule() -> None:
             from liaison.reminders.tasks import sweep
@@ -51,11 +77,14 @@ class Command(BaseCommand):
                     close_old_connections()
                 stop.wait(job.every.total_seconds())
 
+        # Before the first task is taken, so that a task left running by a worker killed here runs first.
+        recover()
+        threading.Thread(target=keep_recovering, name="task-recovery", daemon=True).start()
         if every > 0:
             threading.Thread(target=schedule, name="reminder-sweeps", daemon=True).start()
         for job in periodic.registered():
             threading.Thread(target=repeat, args=(job,), name=job.task, daemon=True).start()
         try:
-            call_command("db_worker")
+            call_command("db_worker", worker_id=recovery.worker_id_for_process())
         finally:
             stop.set()
