@@ -7,8 +7,9 @@ takes :func:`facts` before and after and calls :func:`change`. Both write in the
 one additive upsert (``INSERT … ON CONFLICT DO UPDATE SET count = count + excluded.count``), which
 PostgreSQL and SQLite both run, and which two writers can run at once without losing a count.
 
-:func:`rebuild` recounts from the answers themselves (``liaison feedback tallies --rebuild``, and the
-migration that introduced them); :func:`verify` compares the two, which the tests do after every path.
+:func:`rebuild` recounts from the answers themselves (``liaison feedback tallies --rebuild``, the migration that
+introduced them, and ``liaison generate``); :func:`verify` compares the two (``liaison feedback tallies``), as
+the tests do after every path.
 """
 
 from __future__ import annotations

@@ -1,16 +1,18 @@
 """``liaison generate``: fill a database with realistic synthetic data, to measure Liaison at the size of a big office.
 
 What it writes, spread over ``years`` years up to now: synthetic sites (England and the US in turn, marked in
-``ops.SyntheticSite``), their departments, staff, logins (officers, managers, an investigator per department,
-an executive and an auditor), a survey per site; cases with coded issues, timelines, letters, investigation
-requests with answers, findings and outcomes, referrals and reopenings, each audited; and feedback answers
-with their themes and sentiment. See ``generate_cases`` for how a case's story is played up to now.
+``ops.SyntheticSite``), their departments, staff, logins (officers, managers, an investigator per department;
+a director, an executive and an auditor across the sites), a survey per site; cases with coded issues,
+timelines, letters, investigation requests with answers, findings and outcomes, referrals and reopenings,
+each audited; and feedback answers with their themes and sentiment. See ``generate_cases`` for how a case's
+story is played up to now.
 
 Safety: it refuses, writing nothing, when the database holds any case outside the synthetic sites (a real
 case). A second run on a database it filled adds more to the same sites, their references continuing.
 
-Everything is written in one transaction: COPY on PostgreSQL (bulk mode for big runs, see
-``generate_sink``), plain INSERTs on SQLite. The audit rows are chained after the trail's head under the
+The stories are made day by day in time order, by worker processes on big runs (``generate_worker``) while
+this process writes. Everything is written in one transaction: COPY on PostgreSQL (bulk mode for big runs,
+see ``generate_sink``), plain INSERTs on SQLite. The audit rows are chained after the trail's head under the
 chain's lock, so ``liaison audit verify`` passes afterwards.
 """
 
@@ -37,6 +39,7 @@ from liaison.accounts.models import User
 from liaison.audit.models import GENESIS_HASH, AuditEvent
 from liaison.audit.services import audit_record
 from liaison.cases.models import Case, CaseSequence
+from liaison.feedback import tallies
 from liaison.feedback.models import FeedbackResponse, Survey
 from liaison.lib.errors import ApplicationError
 from liaison.ops import generate_sink, generate_worker
@@ -75,7 +78,7 @@ class GenerateReport:
     users_created: int = 0
     password: str = PASSWORD  # every generated login's password
     bulk: bool = False
-    phases: dict[str, float] = field(default_factory=dict)  # seconds: setup, rows, indexes, statistics, commit
+    phases: dict[str, float] = field(default_factory=dict)  # seconds: setup, rows, tallies, indexes, statistics…
 
 
 class Progress:
@@ -198,8 +201,9 @@ def generate(
         collecting = gc.isenabled()
         gc.disable()
         try:
-            _play(plan, world, sink, chain, cases=cases, feedback=feedback, years=years, bar=bar, batch=batch,
-                  workers=workers)  # fmt: skip
+            _play(
+                plan, world, sink, chain, counts=(cases, feedback), years=years, bar=bar, batch=batch, workers=workers
+            )
         finally:
             if collecting:
                 gc.enable()
@@ -208,6 +212,12 @@ def generate(
         sink.finish()
         bar.update(cases + feedback, force=True)
         phase("rows")
+        if feedback:
+            # The feedback dashboard sums running tallies that the services keep as answers arrive; these answers
+            # came without the services, so the synthetic sites' tallies are counted again from the answers.
+            bar.phase("Counting the feedback dashboard's tallies…")
+            tallies.rebuild(site_ids=[sw.site_id for sw in world.sites])
+            phase("tallies")
         for (site_id, year), number in numbers.items():
             CaseSequence.objects.update_or_create(site_id=site_id, year=year, defaults={"last_number": number})
         if bulk:
@@ -246,7 +256,7 @@ def _row_counts(models_: list[type[models.Model]]) -> dict[str, int]:
     return {model._meta.db_table: model._default_manager.count() for model in models_}
 
 
-def _day_counts(total: int, days: list[date], rng: random.Random) -> list[int]:
+def _day_counts(total: int, days: list[date]) -> list[int]:
     """``total`` spread over the days: fewer at weekends, more in winter, a little growth over the years."""
     weights = []
     for n, day in enumerate(days):
@@ -319,8 +329,7 @@ def _play(
     sink: Sink,
     chain: AuditChain,
     *,
-    cases: int,
-    feedback: int,
+    counts: tuple[int, int],
     years: int,
     bar: Progress,
     batch: int,
@@ -329,11 +338,10 @@ def _play(
     """Day by day, in time order: plan the day, have its stories made (here or by a worker), write its rows."""
     today = plan.now.date()
     days = [today - timedelta(days=n) for n in range(years * 365 - 1, -1, -1)]
+    cases, answers = counts
     jobs = (
         (day, plan.day(day, day_cases, day_answers))
-        for day, day_cases, day_answers in zip(
-            days, _day_counts(cases, days, plan.rng), _day_counts(feedback, days, plan.rng), strict=True
-        )
+        for day, day_cases, day_answers in zip(days, _day_counts(cases, days), _day_counts(answers, days), strict=True)
     )
     done = 0
 

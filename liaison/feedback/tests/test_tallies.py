@@ -114,3 +114,19 @@ def test_a_rebuild_puts_right_tallies_that_went_wrong(cast: Cast, survey) -> Non
     tallies.rebuild()
     assert tallies.verify() == []
     assert dashboard(scope=DashboardScope(site_ids=(cast.rgh.pk,))).total == 1
+
+
+def test_the_command_reports_tallies_that_went_wrong_and_rebuilds_them(cast: Cast, survey) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    _answer(survey, "1", "10", "Lovely staff.")
+    out = StringIO()
+    call_command("feedback", "tallies", stdout=out)
+    assert "agree" in out.getvalue()
+    FeedbackTally.objects.filter(kind="fft").update(count=7)
+    with pytest.raises(CommandError, match="differ from a recount"):
+        call_command("feedback", "tallies", stdout=StringIO())
+    call_command("feedback", "tallies", "--rebuild", stdout=StringIO())
+    assert tallies.verify() == []

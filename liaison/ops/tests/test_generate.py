@@ -23,7 +23,8 @@ from liaison.cases import figures, rules
 from liaison.cases.models import OPEN_STATUSES, Case, CaseSequence, Issue, TimelineEvent
 from liaison.cases.services import case_open
 from liaison.correspondence.models import Letter
-from liaison.feedback.models import FeedbackResponse
+from liaison.feedback import tallies
+from liaison.feedback.models import FeedbackResponse, FeedbackTally
 from liaison.investigations.models import InvestigationRequest, RequestFinding
 from liaison.ops.generate import GenerateRefused, generate
 from liaison.ops.generate_world import EMAIL_DOMAIN
@@ -70,6 +71,7 @@ def test_it_fills_an_empty_database_and_the_audit_trail_still_verifies() -> None
         and InvestigationRequest.objects.filter(status="answered").exists()
     )
     assert FeedbackResponse.objects.exclude(comment="").filter(sentiment__isnull=False).exclude(themes=[]).exists()
+    assert tallies.verify() == [] and FeedbackTally.objects.filter(kind="total").exists()  # the dashboard's counts
 
     trail = verify_trail()
     assert trail.ok and trail.chain.ok, trail.findings

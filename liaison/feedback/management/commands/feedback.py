@@ -1,4 +1,5 @@
-"""``liaison feedback train|evaluate``: retrain the theme and sentiment model, or measure the shipped one.
+"""``liaison feedback train|evaluate|tallies``: retrain the theme and sentiment model, measure the shipped one,
+or check and rebuild the dashboard's tallies.
 
 Subcommands are functions ``handle_<name>(command, options)`` in ``HANDLERS``; another module can add
 one (e.g. ``import``) by adding its parser in ``add_arguments`` and its function to the dict.
@@ -81,9 +82,28 @@ def handle_evaluate(command: BaseCommand, options: dict[str, Any]) -> None:
     command.stdout.write(f"Note: {FIT_NOTE}")
 
 
+def handle_tallies(command: BaseCommand, options: dict[str, Any]) -> None:
+    """Compare the dashboard's tallies with a recount from the answers; ``--rebuild`` recounts them."""
+    from liaison.feedback import tallies
+
+    if options["rebuild"]:
+        rows = tallies.rebuild()
+        command.stdout.write(f"Recounted the feedback dashboard's tallies from the answers: {rows} rows.")
+        return
+    differences = tallies.verify()
+    if differences:
+        for line in differences[:20]:
+            command.stdout.write(line)
+        raise CommandError(
+            f"{len(differences)} tallies differ from a recount; `liaison feedback tallies --rebuild` recounts them."
+        )
+    command.stdout.write("The feedback dashboard's tallies agree with the answers.")
+
+
 HANDLERS: dict[str, Callable[[BaseCommand, dict[str, Any]], None]] = {
     "train": handle_train,
     "evaluate": handle_evaluate,
+    "tallies": handle_tallies,
 }
 
 
@@ -109,6 +129,8 @@ class Command(BaseCommand):
         )
         evaluate.add_argument("--data", required=True, help="Labelled CSV in the shared layout.")
         evaluate.add_argument("--json", action="store_true", help="Print one JSON object.")
+        counts = sub.add_parser("tallies", help="Check the dashboard's tallies against the answers.")
+        counts.add_argument("--rebuild", action="store_true", help="Recount them from the answers.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         HANDLERS[options["subcommand"]](self, options)
