@@ -10,8 +10,8 @@
    up, a much bigger one is regenerated only in a database whose name says it is a benchmark's).
    Full: 1,000,000 cases and 5,000,000 feedback answers; quick: 20,000 and 50,000.
 3. Runs bench/pages.py, bench/create.py, bench/feedback_import.py (in its own throw-away database,
-   <name>_import, re-created each time) and bench/insights.py (in its own database, <name>_insights, which
-   it loads itself; reused when it already holds that many cases), and with --soak, bench/soak.py.
+   <name>_import, re-created each time) and bench/insights.py (on the same data: the dashboards over the
+   million cases and five million answers), and with --soak, bench/soak.py.
 4. Writes all their JSON objects into one file and prints it. Exits non-zero when any benchmark failed.
 """
 
@@ -188,18 +188,6 @@ def _plain_env() -> dict[str, str]:
     return env
 
 
-def _insights_reusable(url: str, cases: int) -> bool:
-    import psycopg
-
-    if not _exists(url):
-        return False
-    with psycopg.connect(url, autocommit=True) as connection:
-        if connection.execute("SELECT to_regclass('cases_case')").fetchone() in (None, (None,)):
-            return False
-        row = connection.execute("SELECT count(*) FROM cases_case").fetchone()
-    return row is not None and cases <= int(row[0]) <= cases * 1.5
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small data, short runs: checks the harness end to end")
@@ -243,14 +231,9 @@ def main() -> None:
             _plain_env(),
         )
     if "insights" in wanted:
-        insights_url = _with_name(url, _name(url) + "_insights")
-        cases = INSIGHTS_CASES[mode]
-        reuse = ["--reuse"] if _insights_reusable(insights_url, cases) else []
-        results["insights"] = _run(
-            "insights",
-            [python, str(BENCH / "insights.py"), "--cases", str(cases), "--database-url", insights_url, *reuse],
-            _plain_env(),
-        )
+        # On the main data set, which holds what the goal names: the cases and the feedback answers.
+        insights = [str(BENCH / "insights.py"), "--cases", str(INSIGHTS_CASES[mode]), "--database-url", url]
+        results["insights"] = _run("insights", [python, *insights, "--reuse"], _plain_env())
     if args.soak:
         results["soak"] = _run("soak", [python, str(BENCH / "soak.py"), "--database-url", url, *quick])
     report["results"] = results

@@ -14,6 +14,7 @@ from liaison.audit.checkpoints import (
     checkpoint_sign,
 )
 from liaison.audit.models import GENESIS_HASH, AuditEvent
+from liaison.audit.sealing import seal_pending, unsealed_count
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ def _events(first: int, last: int) -> str:
 
 def _link_problem(event: AuditEvent, expected_seq: int, prev_hash: str) -> str:
     """Why this event does not fit the chain after the one before it ('' when it fits)."""
+    assert event.seq is not None  # only sealed events are walked
     if event.seq != expected_seq:
         return f"{_events(expected_seq, event.seq - 1)} missing before it"
     if event.prev_hash != prev_hash:
@@ -55,15 +57,20 @@ def _link_problem(event: AuditEvent, expected_seq: int, prev_hash: str) -> str:
 
 
 def verify_chain(*, batch_size: int = 2000, after: ChainHead | None = None) -> ChainReport:
-    """Recompute every hash in order (or only those after a trusted event); stop at the first misfit."""
+    """Recompute every hash in order (or only those after a trusted event); stop at the first misfit.
+
+    Seals what is waiting first, so the chain checked reaches the newest committed event.
+    """
+    seal_pending()
     expected_seq = after.seq + 1 if after else 1
     prev_hash = after.hash if after else GENESIS_HASH
     head = after
     checked = 0
-    events = AuditEvent.objects.order_by("seq")
+    events = AuditEvent.objects.filter(seq__isnull=False).order_by("seq")
     if after is not None:
         events = events.filter(seq__gt=after.seq)
     for event in events.iterator(chunk_size=batch_size):
+        assert event.seq is not None and event.hash is not None  # sealed: filtered above
         problem = _link_problem(event, expected_seq, prev_hash)
         if problem:
             return ChainReport(checked, event.seq, event.pk, problem)
@@ -85,7 +92,8 @@ class TrailReport:
     chain: ChainReport
     checkpoints: list[Checkpoint]  # the validly signed ones, oldest position first
     findings: list[Finding] = field(default_factory=list)
-    events: int = 0  # events stored now
+    events: int = 0  # sealed events stored now
+    unsealed: int = 0  # events written since the sealing that started the check: the next check covers them
 
     @property
     def ok(self) -> bool:
@@ -109,6 +117,7 @@ def verify_trail(*, path: Path | None = None, batch_size: int = 2000) -> TrailRe
     with as many events up to it as when it was signed. Deleting the newest events, or changing one and
     recomputing every later hash, keeps the chain whole but cannot keep the checkpoints.
     """
+    seal_pending()
     path = path or checkpoint_file()
     file_findings: list[Finding] = []
     try:
@@ -129,7 +138,8 @@ def verify_trail(*, path: Path | None = None, batch_size: int = 2000) -> TrailRe
     chain: ChainReport | None = None
     count = last_seq = 0
     head: ChainHead | None = None
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=batch_size):
+    for event in AuditEvent.objects.filter(seq__isnull=False).order_by("seq").iterator(chunk_size=batch_size):
+        assert event.seq is not None and event.hash is not None  # sealed: filtered above
         count += 1
         last_seq = event.seq
         if chain is None:
@@ -194,7 +204,9 @@ def verify_trail(*, path: Path | None = None, batch_size: int = 2000) -> TrailRe
     if chain is None:
         chain = ChainReport(count, head=head)
     findings.sort(key=lambda finding: finding.seq)
-    return TrailReport(chain=chain, checkpoints=signed, findings=findings + file_findings, events=count)
+    return TrailReport(
+        chain=chain, checkpoints=signed, findings=findings + file_findings, events=count, unsealed=unsealed_count()
+    )
 
 
 @dataclass(frozen=True)
@@ -228,7 +240,7 @@ def checkpoint_take() -> CheckpointResult:
     after: ChainHead | None = None
     if base is not None:
         stored = AuditEvent.objects.filter(seq=base.seq).values_list("pk", "hash").first()
-        count = AuditEvent.objects.filter(seq__lte=base.seq).count()
+        count = AuditEvent.objects.filter(seq__isnull=False, seq__lte=base.seq).count()
         if stored != (base.event_id, base.head_hash) or count != base.count:
             return CheckpointResult(
                 None,

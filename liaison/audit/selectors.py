@@ -26,4 +26,5 @@ def audit_search(*, filters: dict[str, Any]) -> QuerySet[AuditEvent]:
         events = events.filter(
             occurred_at__lt=datetime.combine(filters["date_to"] + timedelta(days=1), time.min, tzinfo=zone)
         )
-    return events.order_by("-seq")
+    # Newest written first; an event not sealed yet has no position, but it has its id.
+    return events.order_by("-id")

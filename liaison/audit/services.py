@@ -6,12 +6,12 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models, transaction
+from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
 
 from liaison.audit.context import RequestOrigin, current_origin, origin_from_request
-from liaison.audit.models import GENESIS_HASH, AuditEvent
+from liaison.audit.models import AuditEvent
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -19,20 +19,10 @@ if TYPE_CHECKING:
     from liaison.accounts.models import User
     from liaison.org.models import Site
 
-# Any constant works: it names the lock that serialises appends to the chain on PostgreSQL.
-_CHAIN_LOCK_KEY = 0x4C49_4149  # "LIAI"
-
 
 def _json_safe(details: dict[str, Any] | None) -> dict[str, Any]:
     # Round-trip now so the hashed value is exactly what the database gives back later.
     return json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder)) if details else {}
-
-
-def _lock_chain() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
-    # SQLite: the settings open every transaction with BEGIN IMMEDIATE, which already serialises writers.
 
 
 def audit_record(
@@ -46,32 +36,29 @@ def audit_record(
     details: dict[str, Any] | None = None,
     origin: RequestOrigin | None = None,
 ) -> AuditEvent:
-    """Append one event to the trail, in the caller's transaction if there is one."""
+    """Append one event to the trail, in the caller's transaction if there is one.
+
+    The event is written unsealed, without taking any lock: it gets its place in the hash chain from the
+    sealer once its transaction has committed (``liaison.audit.sealing``).
+    """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     origin = origin or current_origin.get() or RequestOrigin(ip_address=None, user_agent="")
     user = actor if actor is not None and actor.is_authenticated else None
-    with transaction.atomic():
-        _lock_chain()
-        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-        event = AuditEvent(
-            seq=seq,
-            occurred_at=timezone.now(),
-            actor=user,
-            actor_email=user.email if user is not None else "",
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            site=site,
-            ip_address=origin.ip_address,
-            user_agent=origin.user_agent,
-            details=_json_safe(details),
-            prev_hash=prev_hash,
-        )
-        event.hash = event.compute_hash()
-        event.save(force_insert=True)
+    event = AuditEvent(
+        occurred_at=timezone.now(),
+        actor=user,
+        actor_email=user.email if user is not None else "",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        site=site,
+        ip_address=origin.ip_address,
+        user_agent=origin.user_agent,
+        details=_json_safe(details),
+    )
+    event.save(force_insert=True)
     return event
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from liaison.accounts.permissions import Cap, can
 from liaison.audit.forms import AuditSearchForm
+from liaison.audit.sealing import seal_pending
 from liaison.audit.selectors import audit_search
 from liaison.audit.services import audit_record
 from liaison.lib.csvsafe import csv_rows
@@ -41,6 +42,7 @@ def _filters(request: HttpRequest) -> tuple[AuditSearchForm, dict[str, Any]]:
 
 def search(request: HttpRequest) -> HttpResponse:
     _require_auditor(request)
+    seal_pending(wait=False)  # so that the newest events show their places in the chain
     form, filters = _filters(request)
     page = Paginator(audit_search(filters=filters).select_related("site"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -53,6 +55,7 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
     form, filters = _filters(request)
     if request.GET and not form.is_valid():
         raise Http404
+    seal_pending(wait=False)
     events = audit_search(filters=filters)
     audit_record(
         action="audit.export",
@@ -64,7 +67,7 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
     def rows() -> Iterator[list[Any]]:
         for e in events.iterator(chunk_size=2000):
             yield [
-                e.seq,
+                "" if e.seq is None else e.seq,
                 e.occurred_at.isoformat(),
                 e.actor_email,
                 e.action,
@@ -74,7 +77,7 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
                 e.ip_address or "",
                 e.user_agent,
                 e.details,
-                e.hash,
+                e.hash or "",
             ]
 
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")

@@ -47,6 +47,7 @@ from django.db.migrations.loader import MigrationLoader
 from liaison.accounts.models import User
 from liaison.audit.chain import TrailReport, verify_trail
 from liaison.audit.models import AuditEvent
+from liaison.audit.sealing import seal_pending
 from liaison.cases.models import Case
 
 FORMAT = "liaison-backup"
@@ -88,7 +89,7 @@ class DatabaseState:
     tables: dict[str, int]  # every table's row count
     migrations: list[str]  # applied migrations, "app.name", in the order they were applied
     audit_events: int
-    audit_head: dict[str, Any] | None  # {"id", "seq", "hash"} of the newest audit event
+    audit_head: dict[str, Any] | None  # {"id", "seq", "hash"} of the newest sealed audit event
 
     @property
     def rows(self) -> int:
@@ -113,9 +114,11 @@ def _read_state(cursor: Any, connection: BaseDatabaseWrapper) -> DatabaseState:
     audit_table = AuditEvent._meta.db_table
     head: dict[str, Any] | None = None
     if tables.get(audit_table):
-        cursor.execute(f"SELECT id, seq, hash FROM {quote(audit_table)} ORDER BY seq DESC LIMIT 1")  # noqa: S608
-        event_id, seq, digest = cursor.fetchone()
-        head = {"id": int(event_id), "seq": int(seq), "hash": str(digest)}
+        cursor.execute(
+            f"SELECT id, seq, hash FROM {quote(audit_table)} WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1"  # noqa: S608
+        )
+        row = cursor.fetchone()
+        head = {"id": int(row[0]), "seq": int(row[1]), "hash": str(row[2])} if row else None
     return DatabaseState(tables, migrations, tables.get(audit_table, 0), head)
 
 
@@ -465,6 +468,8 @@ def backup_write(*, output: Path, connection: BaseDatabaseWrapper = default_conn
         if location and folder.is_relative_to(Path(location).resolve()):
             # The archive would be walked into itself while it is being written.
             raise BackupError(f"Write the backup outside the stored files ({location}).")
+    # Events written since the worker last sealed are sealed now, so the archive's chain reaches them.
+    seal_pending()
     fd, partial_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=folder)
     partial = Path(partial_name)
     dump_path = partial.with_suffix(".db")
@@ -763,16 +768,17 @@ def _compare(archive: CheckedArchive, connection: BaseDatabaseWrapper, report: R
     report.trail = trail
     for finding in trail.findings:
         report.problems.append(f"audit trail: {finding.text}")
-    head, recorded = trail.chain.head, manifest["audit"]["head"]
-    restored_head = {"id": head.event_id, "seq": head.seq, "hash": head.hash} if head else None
+    # The head as restored, before the check sealed any event the backup caught unsealed (those follow it).
+    restored_head, recorded = state.audit_head, manifest["audit"]["head"]
     if trail.chain.ok and restored_head != recorded:
         report.problems.append(
             f"the audit trail's head after the restore ({_head_words(restored_head)}) is not the one the backup "
             f"recorded ({_head_words(recorded)})"
         )
-    if trail.events != manifest["audit"]["events"]:
+    if trail.events + trail.unsealed != manifest["audit"]["events"]:
         report.problems.append(
-            f"the audit trail holds {trail.events} events; the backup recorded {manifest['audit']['events']}"
+            f"the audit trail holds {trail.events + trail.unsealed} events; "
+            f"the backup recorded {manifest['audit']['events']}"
         )
     for name, expected_member in sorted(manifest["members"].items()):
         if not name.startswith(FILES_PREFIX):

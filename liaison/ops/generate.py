@@ -36,7 +36,8 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from liaison.accounts.models import User
-from liaison.audit.models import GENESIS_HASH, AuditEvent
+from liaison.audit.models import AuditEvent
+from liaison.audit.sealing import chain_head, seal_pending
 from liaison.audit.services import audit_record
 from liaison.cases.models import Case, CaseSequence
 from liaison.feedback import tallies
@@ -181,17 +182,19 @@ def generate(
 
     with transaction.atomic():
         before = _row_counts(_SETUP)
-        # The first row of the run, and the chain's lock (held to the end): nobody appends while we do.
+        # The first row of the run. Sealing it takes the sealer's lock until the end of this transaction: the
+        # generated events are written sealed, after it, and nobody else extends the chain meanwhile.
         first = audit_record(action="ops.generate", details={**parameters, "synthetic": True})
+        seal_pending()
+        first.refresh_from_db(fields=["seq", "prev_hash", "hash"])
         world = build_world(sites=sites, cases=cases, years=years, rng=rng)
         check_safe(sites)  # the world's own writes never add a real case; this guards against a concurrent one
-        head = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+        seal_pending()  # the world's own events (staff, sites) come before the generated history
+        head = chain_head()
         sink = Sink(MODELS, keyed=KEYED)
         definitions = generate_sink.bulk_begin([m._meta.db_table for m in MODELS]) if bulk else []
         phase("setup")
-        chain = AuditChain(
-            sink, world.people(), seq=head[0] if head else 0, prev_hash=head[1] if head else GENESIS_HASH
-        )
+        chain = AuditChain(sink, world.people(), seq=head[0], prev_hash=head[1])
         numbers = {
             (sequence.site_id, sequence.year): sequence.last_number
             for sequence in CaseSequence.objects.filter(site__in=world.site_models)
@@ -230,6 +233,7 @@ def generate(
         # Counted without scanning the big tables: the rows the sink wrote, the audit rows by their gapless seq.
         counts = {table: rows - before[table] for table, rows in _row_counts(_SETUP).items()}
         counts.update(sink.counts())
+        assert first.seq is not None  # sealed above
         counts[AuditEvent._meta.db_table] = chain.seq - first.seq + 1
         seconds = round(clock.monotonic() - started, 1)
         GenerationRun.objects.create(

@@ -10,15 +10,18 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from liaison.audit.models import GENESIS_HASH, AuditEvent
+from liaison.audit.sealing import seal_pending
 from liaison.audit.services import audit_record
 
 
 @pytest.fixture
 def events(db: None) -> list[AuditEvent]:
-    return [
+    written = [
         audit_record(action="test.event", object_type="test.thing", object_id=i, details={"n": i, "note": "é"})
         for i in range(5)
     ]
+    assert seal_pending() == 5
+    return list(AuditEvent.objects.filter(pk__in=[e.pk for e in written]).order_by("seq"))
 
 
 def tamper(sql: str, params: list[object]) -> None:

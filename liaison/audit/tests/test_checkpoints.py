@@ -26,6 +26,7 @@ from liaison.audit import triggers
 from liaison.audit.chain import verify_chain
 from liaison.audit.checkpoints import checkpoint_append, checkpoint_sign
 from liaison.audit.models import AuditEvent
+from liaison.audit.sealing import seal_pending
 from liaison.audit.services import audit_record
 from liaison.audit.tasks import checkpoint as checkpoint_task
 from liaison.lib import periodic
@@ -37,10 +38,13 @@ DAY_TWO = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
 
 
 def add_events(count: int) -> list[AuditEvent]:
-    return [
+    """Write events and seal them, as the worker would a moment later."""
+    written = [
         audit_record(action="test.event", object_type="test.thing", object_id=i, details={"n": i, "note": "é"})
         for i in range(count)
     ]
+    seal_pending()
+    return list(AuditEvent.objects.filter(pk__in=[e.pk for e in written]).order_by("seq"))
 
 
 def audit(*args: str) -> tuple[int, str]:

@@ -547,7 +547,7 @@ def test_the_reports_page_offers_each_person_what_they_may_produce(cast: Cast, a
     assert "Board report" in executive and "KO41a return" not in executive
     for who in ("investigator", "auditor", "admin"):
         assert as_user(getattr(cast, who)).get(reverse("insights:reports")).status_code == 404, who
-    viewed = AuditEvent.objects.filter(action="report.view").order_by("seq")
+    viewed = AuditEvent.objects.filter(action="report.view").order_by("id")
     assert [event.actor for event in viewed] == [cast.manager, cast.executive]
 
 
@@ -643,7 +643,7 @@ def test_the_command_writes_each_report_and_is_audited(
     log = csv_tables((tmp_path / "grievance-log.csv").read_bytes())["Grievance log"]
     assert log[0][:2] == ["Reference", "Received"] and "Patient" not in log[0] and len(log) == 4
     assert "Maria Lopez" not in (tmp_path / "grievance-log.csv").read_text(encoding="utf-8-sig")
-    events = AuditEvent.objects.filter(action="report.download").order_by("seq")
+    events = AuditEvent.objects.filter(action="report.download").order_by("id")
     assert [e.details["kind"] for e in events] == [kind for kind, *_ in runs]
     for event in events:
         assert event.actor is None and event.user_agent == "command line"

@@ -161,7 +161,7 @@ def test_every_number_links_to_exactly_the_cases_it_counts(world: World, as_user
     listed_all = client.get(reverse("insights:workload-cases"), {"site": "RGH"}).content.decode()
     assert c["restricted"].reference not in listed_all and c["elsewhere"].reference not in listed_all
     assert "Ada Testpatient" not in listed_all  # the list needs no patient identity
-    audit = AuditEvent.objects.filter(action="case.list_view", actor=cast.manager).order_by("-seq").first()
+    audit = AuditEvent.objects.filter(action="case.list_view", actor=cast.manager).order_by("-id").first()
     assert audit is not None and audit.details["view"] == "workload" and len(audit.details["cases"]) == 7
     assert AuditEvent.objects.filter(action="insights.workload_view", actor=cast.manager, site=cast.rgh).exists()
 

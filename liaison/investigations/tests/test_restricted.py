@@ -58,7 +58,7 @@ def _investigator_reads(cast: Cast, as_user, item: InvestigationRequest) -> tupl
 
 
 def _pages_audited(cast: Cast) -> list[str]:
-    views = AuditEvent.objects.filter(action="view", actor=cast.investigator).order_by("seq")
+    views = AuditEvent.objects.filter(action="view", actor=cast.investigator).order_by("id")
     return [event.details["page"] for event in views]
 
 

@@ -149,7 +149,7 @@ def test_recording_the_outcome_raises_actions_and_drafts_the_outcome_letter(cast
     assert "Daily call to the family" in stored.body_html
     assert list(
         AuditEvent.objects.filter(object_type="meetings.meeting", object_id=str(meeting.pk))
-        .order_by("seq")
+        .order_by("id")
         .values_list("action", flat=True)
     ) == ["meeting.schedule", "meeting.record_outcome"]
     summaries = list(

@@ -205,11 +205,11 @@ def test_the_measures_of_past_years_read_the_same_after_a_purge(cast: Cast, now:
 def test_each_purged_case_gets_an_audit_row_with_its_reference_and_the_run_a_summary(
     cast: Cast, old: Any, now: datetime
 ) -> None:
-    start = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+    start = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
     _purge(cast.rgh)
 
-    new = AuditEvent.objects.filter(seq__gt=start)
-    per_case = list(new.filter(action="retention.case_purged").order_by("seq"))
+    new = AuditEvent.objects.filter(id__gt=start)
+    per_case = list(new.filter(action="retention.case_purged").order_by("id"))
     assert sorted(event.details["reference"] for event in per_case) == sorted(
         [old.case.reference, old.advocacy.reference]
     )

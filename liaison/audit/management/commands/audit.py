@@ -72,6 +72,9 @@ class Command(BaseCommand):
             out.append(f"{_events(after)} after the last checkpoint {verb} verified by the chain only.")
         elif newest is not None:
             out.append("Every event is covered by a signed checkpoint.")
+        if report.unsealed:
+            waiting = _events(report.unsealed)
+            out.append(f"{waiting} written during the check not sealed yet: the next check covers them.")
         head = report.chain.head
         if write_checkpoint and head is not None:
             try:

@@ -2,7 +2,8 @@
 periodic jobs other apps register in ``liaison.lib.periodic`` (the audit checkpoint).
 
 It also runs again the tasks whose worker died half-way (``liaison.reminders.recovery``): once when it starts,
-before it takes any task, and then every minute.
+before it takes any task, and then every minute; and it seals the audit events written since it last looked
+into the hash chain every few seconds (``liaison.audit.sealing``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils.module_loading import import_string
 
+from liaison.audit.sealing import SEAL_EVERY_SECONDS, seal_pending
 from liaison.lib import periodic
 from liaison.reminders import recovery
 
@@ -56,6 +58,16 @@ class Command(BaseCommand):
             while not stop.wait(recovery.RECOVER_EVERY.total_seconds()):
                 recover()
 
+        def keep_sealing() -> None:
+            while not stop.wait(SEAL_EVERY_SECONDS):
+                try:
+                    seal_pending(wait=False)
+                except Exception:
+                    # As above: the next round seals what this one could not.
+                    logger.exception("Could not seal the audit events written since the last round")
+                finally:
+                    close_old_connections()
+
         def schedule() -> None:
             from liaison.reminders.tasks import sweep
 
@@ -80,6 +92,7 @@ class Command(BaseCommand):
         # Before the first task is taken, so that a task left running by a worker killed here runs first.
         recover()
         threading.Thread(target=keep_recovering, name="task-recovery", daemon=True).start()
+        threading.Thread(target=keep_sealing, name="audit-sealing", daemon=True).start()
         if every > 0:
             threading.Thread(target=schedule, name="reminder-sweeps", daemon=True).start()
         for job in periodic.registered():
