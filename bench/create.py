@@ -4,11 +4,11 @@
 
 Calls ``liaison.cases.services.case_open`` (what the intake form calls) back to back for a fixed time after a
 warm-up: first in one process, then in 2, 4 and 8 processes at once, each with its own database connection, as
-the officers of one site (every case takes the site's next reference and appends to the one audit chain, so
-this is where writers queue). Reports cases per second and the latency of one creation, and samples what the
-writers' database sessions were doing: waiting on the audit chain's advisory lock, on a row lock (the
-site's reference sequence), on the disk, or running. Checks afterwards that every case has its audit row and
-its clocks. Prints one JSON object.
+the officers of one site (every case takes the site's next reference, so this is where writers queue). A
+sealer runs beside them as the worker does in production, sealing the new audit events into the hash chain
+every two seconds. Reports cases per second and the latency of one creation, and samples what the writers'
+database sessions were doing: waiting on a row lock (the site's reference sequence), on the disk, or running.
+Checks afterwards that every case has its audit row, sealed, and its clocks. Prints one JSON object.
 
 The cases are added to the database measured (they are synthetic, like the rest of a benchmark database).
 """
@@ -115,14 +115,27 @@ def _high_water(url: str) -> tuple[int, int]:
 
     with psycopg.connect(url, autocommit=True) as connection:
         row = connection.execute(
-            "SELECT (SELECT coalesce(max(id), 0) FROM cases_case), (SELECT coalesce(max(seq), 0) FROM audit_auditevent)"
+            "SELECT (SELECT coalesce(max(id), 0) FROM cases_case), (SELECT coalesce(max(id), 0) FROM audit_auditevent)"
         ).fetchone()
     assert row is not None
     return int(row[0]), int(row[1])
 
 
-def _verify(url: str, case_after: int, seq_after: int) -> dict[str, int]:
-    """The rows a user (or an auditor) would look for: each new case, its audit row, its deadline."""
+def _sealer(stop_at: float) -> None:
+    """What `liaison worker` does beside the web server: seal the new audit events every two seconds."""
+    from django.db import connections
+
+    from liaison.audit.sealing import SEAL_EVERY_SECONDS, seal_pending
+
+    connections.close_all()
+    while time.monotonic() < stop_at:
+        time.sleep(SEAL_EVERY_SECONDS)
+        seal_pending(wait=False)
+    connections.close_all()
+
+
+def _verify(url: str, case_after: int, audit_after: int) -> dict[str, int]:
+    """The rows a user (or an auditor) would look for: each new case, its audit row (sealed), its deadline."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as connection:
@@ -130,10 +143,16 @@ def _verify(url: str, case_after: int, seq_after: int) -> dict[str, int]:
             "SELECT count(*), count(next_due_at) FROM cases_case WHERE id > %s", [case_after]
         ).fetchone()
         audited = connection.execute(
-            "SELECT count(*) FROM audit_auditevent WHERE seq > %s AND action = 'case.create'", [seq_after]
+            "SELECT count(*), count(seq) FROM audit_auditevent WHERE id > %s AND action = 'case.create'",
+            [audit_after],
         ).fetchone()
     assert cases is not None and audited is not None
-    return {"cases_added": cases[0], "with_a_deadline": cases[1], "case_create_audit_rows": audited[0]}
+    return {
+        "cases_added": cases[0],
+        "with_a_deadline": cases[1],
+        "case_create_audit_rows": audited[0],
+        "sealed_by_the_end": audited[1],  # by the worker-like sealer, every two seconds
+    }
 
 
 def run_level(
@@ -147,13 +166,15 @@ def run_level(
     results = context.Queue()
     starts = time.monotonic() + 1.0
     window = (starts, starts + warmup, starts + warmup + duration)
-    case_before, seq_before = _high_water(url)
+    case_before, audit_before = _high_water(url)
     children = [
         context.Process(target=_worker, args=(i, *officers[i % len(officers)], window, results, seed), daemon=True)
         for i in range(processes)
     ]
     for child in children:
         child.start()
+    sealer = context.Process(target=_sealer, args=(window[2] + 2.5,), daemon=True)
+    sealer.start()
     time.sleep(max(0.0, window[1] - time.monotonic()))
     handles = [psutil.Process(child.pid) for child in children if child.pid is not None]
     cpu_before = common.cpu_seconds(handles)
@@ -163,7 +184,7 @@ def run_level(
     waits = sampler.stop()
     cpu = common.cpu_seconds(handles) - cpu_before
     gathered = [results.get(timeout=120) for _ in children]
-    for child in children:
+    for child in [*children, sealer]:
         child.join(timeout=30)
     latencies = [x for g in gathered for x in g["latencies"]]
     errors: Counter[str] = Counter()
@@ -177,7 +198,7 @@ def run_level(
         "error_kinds": dict(errors),
         "worker_cpu_cores": round(cpu / duration, 2),
         "database_sessions": waits,
-        "check": _verify(url, case_before, seq_before),
+        "check": _verify(url, case_before, audit_before),
     }
     crashes = [g["traceback"] for g in gathered if "traceback" in g]
     if crashes:

@@ -84,6 +84,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS and env_bool("LIAISON_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+# Reverse proxies whose X-Forwarded-For is believed (liaison/lib/clientip.py); empty: none.
+LIAISON_TRUSTED_PROXIES = env_list("LIAISON_TRUSTED_PROXIES", [])
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)  # already the client's, see above
 if env_bool("LIAISON_BEHIND_PROXY", False):
     # The proxy terminating TLS must set this header and strip it from client requests.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -138,6 +141,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: everything after it (the audit trail, rate limits, axes) sees the client's address, not the proxy's.
+    "liaison.lib.clientip.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("LIAISON_SECRET_KEY", "test-only-" + "k" * 40 + "-not-for-production-use")
 os.environ.setdefault("LIAISON_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
@@ -27,7 +28,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
-MEDIA_ROOT = tempfile.mkdtemp(prefix="liaison-test-files-")
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="liaison-test-files-"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     _sqlite_dir = tempfile.mkdtemp(prefix="liaison-test-db-")
     # A file, not memory: tests that start a second process (two workers at once) share it.

@@ -8,7 +8,8 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -28,6 +29,7 @@ from liaison.advocacy.forms import (
 from liaison.advocacy.models import Appeal, DeadlineRule
 from liaison.audit.services import audit_record
 from liaison.cases.models import Case
+from liaison.lib.downloads import stored_file_response
 from liaison.lib.errors import ApplicationError
 from liaison.org.models import Site
 
@@ -171,18 +173,19 @@ def appeal_step(request: HttpRequest, reference: str, pk: int, step: str) -> Htt
     return _page(request, case, {appeal.pk: {step: form}}, status=400)
 
 
-def document_download(request: HttpRequest, reference: str, pk: int) -> FileResponse:
+def document_download(request: HttpRequest, reference: str, pk: int) -> HttpResponseBase:
     user = _user(request)
     case = selectors.get_advocacy_case_for_user(user=user, reference=reference)
     document = get_object_or_404(selectors.documents_of(case), pk=pk)
     audit_record(
         action="advocacy.document_download", actor=user, obj=case, site=case.site, details={"document": document.pk}
     )
-    return FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
+    return stored_file_response(
+        request,
+        document.file,
         filename=document.original_name,
         content_type=document.content_type,
+        what=f"document {document.pk} of case {case.reference}",
     )
 
 

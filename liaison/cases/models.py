@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -256,6 +257,21 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    def clean(self) -> None:
+        """A response date agreed with the complainant cannot come before the office received the case."""
+        agreed, received = self.agreed_response_date, self.received_at
+        if agreed is not None and received is not None and self.site_id is not None:
+            received_on = received.astimezone(self.site.zone).date()
+            if agreed < received_on:
+                raise ValidationError(
+                    {
+                        "agreed_response_date": (
+                            f"The agreed response date cannot be before the case was received "
+                            f"({received_on.day} {received_on:%B %Y})."
+                        )
+                    }
+                )
 
     @property
     def is_open(self) -> bool:

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +23,7 @@ from liaison.cases import rules, selectors, services
 from liaison.cases.actions import ACTIONS, offered
 from liaison.cases.models import CaseType, Issue, TimelineKind
 from liaison.cases.panels import case_panels
+from liaison.lib.downloads import stored_file_response
 from liaison.lib.errors import ApplicationError
 from liaison.lib.pagination import CappedPaginator
 from liaison.policies.base import CaseFacts
@@ -293,7 +295,12 @@ def edit(request: HttpRequest, reference: str) -> HttpResponse:
             try:
                 services.case_update(acting_user=user, case=case, expected_version=version, **data)
             except ApplicationError as exc:
-                form.add_error(None, exc.message)
+                # A refused value is shown at its field where the form has one; anything else above the form.
+                refused = exc.extra.get("fields", {})
+                for name in set(refused) & set(form.fields):
+                    form.add_error(name, refused[name])
+                if not refused or set(refused) - set(form.fields):
+                    form.add_error(None, exc.message)
             else:
                 messages.success(request, "Case details saved.")
                 return redirect("cases:detail", reference=case.reference)
@@ -370,7 +377,7 @@ def issue_remove(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     return redirect("cases:detail", reference=case.reference)
 
 
-def attachment_download(request: HttpRequest, reference: str, pk: int) -> FileResponse:
+def attachment_download(request: HttpRequest, reference: str, pk: int) -> HttpResponseBase:
     user = _user(request)
     _worker_or_404(user)
     case = selectors.get_case_for_user(user=user, reference=reference)
@@ -378,12 +385,10 @@ def attachment_download(request: HttpRequest, reference: str, pk: int) -> FileRe
     audit_record(
         action="case.attachment_download", actor=user, obj=case, site=case.site, details={"attachment": attachment.pk}
     )
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
+    return stored_file_response(
+        request,
+        attachment.file,
         filename=attachment.original_name,
         content_type=attachment.content_type,
+        what=f"attachment {attachment.pk} of case {case.reference}",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

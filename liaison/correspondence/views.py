@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -14,6 +15,7 @@ from liaison.correspondence import services
 from liaison.correspondence.content import letter_kinds_for, missing_elements, response_checklist
 from liaison.correspondence.forms import ChecklistForm, DraftForm, EditForm, ReturnForm, TemplateForm
 from liaison.correspondence.models import Letter, LetterStatus, LetterTemplate
+from liaison.lib.downloads import stored_file_response
 from liaison.lib.errors import ApplicationError
 
 
@@ -166,20 +168,19 @@ def letter_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     return redirect("correspondence:detail", pk=pk)
 
 
-def letter_pdf(request: HttpRequest, pk: int) -> FileResponse:
+def letter_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = _worker(request)
     letter = _letter(user, pk)
     if not letter.pdf:
         raise Http404
     audit_record(action="letter.download", actor=user, obj=letter, site=letter.case.site)
-    response = FileResponse(
-        letter.pdf.open("rb"),
-        as_attachment=True,
+    return stored_file_response(
+        request,
+        letter.pdf,
         filename=f"{letter.case.reference}-{letter.kind}.pdf",
         content_type="application/pdf",
+        what=f"letter {letter.pk} of case {letter.case.reference}",
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def template_list(request: HttpRequest) -> HttpResponse:

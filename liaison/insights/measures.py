@@ -33,8 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Aggregate, Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Value, When
-from django.db.models import Case as Choose
+from django.db.models import Aggregate, Count, Exists, F, FloatField, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -399,32 +398,30 @@ class Breakdown:
         column = self._issue_column
         return Q(**{f"{column}__in": self.groups[value]}) if self.groups else Q(**{column: value})
 
-    def _grouped(self) -> Any:
-        """The issue column, or the group each of its values falls in."""
-        column = self._issue_column
-        if not self.groups:
-            return F(column)
-        whens = [When(**{f"{column}__in": values}, then=Value(key)) for key, values in self.groups.items()]
-        return Choose(*whens, default=Value(""))
+    def fact(self, value: Any) -> Any:
+        """What a coded issue's column value counts as here (its group, for a grouped fact); None when it
+        carries nothing this breakdown counts (the same test as ``_recorded``, in Python)."""
+        if self.groups:
+            for key, values in self.groups.items():
+                if value in values:
+                    return key
+            return None
+        if value is None or (value == "" and self.path in _TEXT_PATHS):
+            return None
+        return value
 
     def counts(self, scope: QuerySet[Case], period: Period, *, total: int | None = None) -> list[tuple[Any, str, int]]:
         """(value, label, number of cases), largest first; ``None`` is "Not recorded". ``total``, the cases
         received in the period when the caller knows it already, saves counting them again."""
-        cases = received(scope, period)
+        if self._issue_column:
+            return issue_fact_counts(scope, period, [self.key], total=total)[self.key]
+        rows = received(scope, period).values(self.path).annotate(n=Count("pk")).order_by()
+        found = {row[self.path]: row["n"] for row in rows if row[self.path] not in ("", None)}
+        missing = sum(row["n"] for row in rows if row[self.path] in ("", None))
+        return self._items(found, missing)
+
+    def _items(self, found: dict[Any, int], missing: int) -> list[tuple[Any, str, int]]:
         labels = self.labels()
-        column = self._issue_column
-        if column:
-            # A case counts once under each value its issues carry (two issues in one department: once), and
-            # under "Not recorded" when no issue of it carries one.
-            issues = Issue.objects.filter(case__in=cases).filter(self._recorded())
-            rows = issues.annotate(fact=self._grouped()).values("fact").annotate(n=Count("case_id", distinct=True))
-            found = {row["fact"]: row["n"] for row in rows.order_by()}
-            recorded = cases.filter(Exists(Issue.objects.filter(self._recorded(), case_id=OuterRef("pk")))).count()
-            missing = (cases.count() if total is None else total) - recorded
-        else:
-            rows = cases.values(self.path).annotate(n=Count("pk")).order_by()
-            found = {row[self.path]: row["n"] for row in rows if row[self.path] not in ("", None)}
-            missing = sum(row["n"] for row in rows if row[self.path] in ("", None))
         items = [(value, labels.get(value, str(value)), n) for value, n in found.items()]
         if missing:
             items.append((None, "Not recorded", missing))
@@ -493,6 +490,37 @@ BREAKDOWNS: dict[str, Breakdown] = {
         ),
     )
 }
+
+
+def issue_fact_counts(
+    scope: QuerySet[Case], period: Period, keys: Sequence[str], *, total: int | None = None
+) -> dict[str, list[tuple[Any, str, int]]]:
+    """Several breakdowns by facts of the coded issues (department, HCAT category and domain, stage of care,
+    staff group), from one read of the issues of the cases received in the period.
+
+    A case counts once under each value its issues carry (two issues in one department: once), and under
+    "Not recorded" when none of its issues carries one. Each breakdown used to be two queries that each
+    read the whole issues table; the dashboard shows five of them.
+    """
+    wanted = [BREAKDOWNS[key] for key in keys]
+    if any(not b._issue_column for b in wanted):
+        raise ApplicationError("Only breakdowns by a fact of the coded issues are counted from the issues.")
+    cases = received(scope, period)
+    columns = sorted({b._issue_column for b in wanted})
+    rows = list(Issue.objects.filter(case__in=cases).order_by().values_list("case_id", *columns))
+    if total is None:
+        total = cases.count()
+    result: dict[str, list[tuple[Any, str, int]]] = {}
+    for b in wanted:
+        at = columns.index(b._issue_column) + 1
+        fact_of = {v: key for key, values in b.groups.items() for v in values}.get if b.groups else b.fact
+        pairs = {(fact, row[0]) for row in rows if (fact := fact_of(row[at])) is not None}
+        found: dict[Any, int] = {}
+        for fact, _case in pairs:
+            found[fact] = found.get(fact, 0) + 1
+        recorded = len({case_id for _fact, case_id in pairs})
+        result[b.key] = b._items(found, total - recorded)
+    return result
 
 
 def breakdown(scope: QuerySet[Case], period: Period, *, by: str) -> dict[str, int]:

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.forms import Form
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 
 from liaison.accounts.models import User
@@ -13,6 +14,7 @@ from liaison.cases.models import Case
 from liaison.investigations import selectors, services
 from liaison.investigations.forms import AnswerForm, DecideForm, MoreTimeForm, ReassignForm, RequestForm
 from liaison.investigations.models import InvestigationRequest
+from liaison.lib.downloads import stored_file_response
 from liaison.lib.errors import ApplicationError
 
 
@@ -71,7 +73,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
+def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponseBase:
     user = _user(request)
     item: InvestigationRequest
     if case_selectors.can_see_identity(user):
@@ -86,14 +88,13 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileRe
         site=item.case.site,
         details={"evidence": evidence.pk},
     )
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
+    return stored_file_response(
+        request,
+        evidence.file,
         filename=evidence.original_name,
         content_type=evidence.content_type,
+        what=f"evidence {evidence.pk} of investigation request {item.pk}",
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # -- The officer's side -------------------------------------------------------------------------------

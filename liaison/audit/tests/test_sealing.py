@@ -153,3 +153,10 @@ def test_a_second_sealer_that_would_wait_gives_way_and_a_later_round_seals_its_e
         holder.join()
     assert seal_pending(wait=False) == 1
     assert list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True)) == [1, 2, 3]
+
+
+def test_the_seal_command_seals_what_is_waiting(db: None, capsys: pytest.CaptureFixture[str]) -> None:
+    written = _write(2)
+    call_command("audit", "seal")
+    assert "Sealed 2 events." in capsys.readouterr().out
+    assert [AuditEvent.objects.get(pk=e.pk).seq for e in written] == [1, 2]

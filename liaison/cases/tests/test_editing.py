@@ -88,3 +88,41 @@ def test_search_finds_by_reference_name_mrn_and_words(cast: Cast, open_case, as_
         page = client.post(reverse("cases:worklist"), {"view": "site", "q": query}, follow=True).content.decode()
         assert target.reference in page, query
         assert "Someone Else" not in page, query
+
+
+def test_an_agreed_response_date_before_the_case_was_received_is_refused_at_its_field(
+    cast: Cast, open_case, as_user
+) -> None:
+    from datetime import timedelta
+
+    from liaison.lib.errors import ApplicationError
+
+    case = open_case()
+    received_on = case.received_at.astimezone(case.site.zone).date()
+    with pytest.raises(ApplicationError, match="cannot be before the case was received"):
+        services.case_update(
+            acting_user=cast.officer,
+            case=case,
+            expected_version=case.version,
+            agreed_response_date=received_on - timedelta(days=1),
+        )
+    assert Case.objects.get(pk=case.pk).agreed_response_date is None
+
+    url = reverse("cases:edit", args=[case.reference])
+    form_data = {k: ("" if v is None else v) for k, v in CaseEditForm.initial_for(case).items()}
+    form_data = {k: v for k, v in form_data.items() if v is not False and v != []}
+    response = as_user(cast.officer).post(
+        url, {**form_data, "agreed_response_date": (received_on - timedelta(days=3)).isoformat()}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The agreed response date cannot be before the case was received" in page
+    # Shown at the field itself, where the officer will correct it.
+    assert '<p class="error-text" id="id_agreed_response_date_error">' in page
+    stored = Case.objects.get(pk=case.pk)
+    assert stored.agreed_response_date is None and stored.version == case.version
+
+    # The day it was received, or later, is accepted and moves the response clock.
+    later = received_on + timedelta(days=30)
+    assert as_user(cast.officer).post(url, {**form_data, "agreed_response_date": later.isoformat()}).status_code == 302
+    assert Case.objects.get(pk=case.pk).agreed_response_date == later

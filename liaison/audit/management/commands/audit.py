@@ -1,14 +1,17 @@
-"""``liaison audit verify`` and ``liaison audit checkpoint``: check the audit trail, and pin its head."""
+"""``liaison audit verify``, ``checkpoint`` and ``seal``: check the audit trail, pin its head, seal new events."""
 
 from __future__ import annotations
 
+import time
 from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections
 
 from liaison.audit.chain import checkpoint_take, checkpoint_write, verify_trail
 from liaison.audit.checkpoints import checkpoint_file
+from liaison.audit.sealing import seal_pending
 
 
 def _events(count: int) -> str:
@@ -18,7 +21,8 @@ def _events(count: int) -> str:
 class Command(BaseCommand):
     help = (
         "Work with the audit trail. 'verify' recomputes the hash chain, checks it against every signed "
-        "checkpoint and exits 1 at the first missing or altered event; 'checkpoint' signs the current head."
+        "checkpoint and exits 1 at the first missing or altered event; 'checkpoint' signs the current head; "
+        "'seal' gives the events written since the last sealing their places in the chain."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -34,12 +38,35 @@ class Command(BaseCommand):
         sub.add_parser(
             "checkpoint", help="Check the events since the newest checkpoint, then sign and record the head."
         )
+        seal = sub.add_parser(
+            "seal", help="Seal the events written since the last sealing (the worker does this every 2 s)."
+        )
+        seal.add_argument(
+            "--every",
+            type=float,
+            default=0.0,
+            help="Keep sealing, every this many seconds, until stopped (as the worker does); 0: once.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "verify":
             self._verify(write_checkpoint=not options["no_checkpoint"])
+        elif options["subcommand"] == "seal":
+            self._seal(every=options["every"])
         else:
             self._checkpoint()
+
+    def _seal(self, *, every: float) -> None:
+        if every <= 0:
+            self.stdout.write(f"Sealed {_events(seal_pending())}.")
+            return
+        try:
+            while True:
+                time.sleep(every)
+                seal_pending(wait=False)
+                close_old_connections()
+        except KeyboardInterrupt:
+            return
 
     def _verify(self, *, write_checkpoint: bool) -> None:
         report = verify_trail()
