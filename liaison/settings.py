@@ -84,6 +84,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS and env_bool("LIAISON_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+# Calls one API token may make a minute (liaison/api/v1.py).
+LIAISON_API_TOKEN_RATE_PER_MINUTE = env_int("LIAISON_API_TOKEN_RATE_PER_MINUTE", 600, minimum=1)
 # Reverse proxies whose X-Forwarded-For is believed (liaison/lib/clientip.py); empty: none.
 LIAISON_TRUSTED_PROXIES = env_list("LIAISON_TRUSTED_PROXIES", [])
 AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)  # already the client's, see above

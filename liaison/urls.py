@@ -7,7 +7,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.i18n import set_language
 
-from liaison.api.v1 import api
+from liaison.api.v1 import api_urls
 
 
 @login_not_required
@@ -32,7 +32,7 @@ urlpatterns = [
     path("cases/", include("liaison.cases.urls")),
     path("investigations/", include("liaison.investigations.urls")),
     path("letters/", include("liaison.correspondence.urls")),
-    path("api/v1/", api.urls),
+    path("api/v1/", api_urls()),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("liaison.public.urls")),
     path("", include("liaison.knowledge.urls")),

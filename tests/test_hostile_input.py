@@ -365,6 +365,11 @@ def build_world(cast: Cast) -> World:
     o["secret"] = public.public_submit(site=cast.rgh, kind="complaint", answers=store, files=[], language="en").secret
     o["reset_uid"] = urlsafe_base64_encode(force_bytes(cast.officer.pk))
     o["reset_token"] = default_token_generator.make_token(cast.officer)
+    from liaison.accounts.tokens import token_create
+
+    o["api_token"] = token_create(
+        acting_user=cast.officer, user=cast.officer, name="Walker", scopes=["cases:read"]
+    ).token
     return world
 
 
@@ -381,6 +386,7 @@ def _case_actions() -> list[str]:
 
 TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "accounts:password-reset-confirm": lambda w: [({"uidb64": w.reset_uid, "token": w.reset_token}, "")],
+    "accounts:token-revoke": lambda w: [({"pk": w.api_token.pk}, "")],
     "org:site-detail": lambda w: [({"code": w.cast.rgh.code}, "")],
     "org:staff-directory": lambda w: [({"code": w.cast.rgh.code}, "")],
     "org:department-create": lambda w: [({"code": w.cast.rgh.code}, "")],

@@ -114,3 +114,39 @@ class RoleGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()}"
+
+
+class ApiScope(models.TextChoices):
+    """What an API token may be used for; each is also bounded by what its user may do (``tokens.SCOPE_NEEDS``)."""
+
+    READ_CASES = "cases:read", "Read cases"
+    WRITE_CASES = "cases:write", "Change cases"
+    INGEST_FEEDBACK = "feedback:ingest", "Send feedback answers"
+    READ_MEASURES = "measures:read", "Read the office's measures"
+
+
+class ApiToken(models.Model):
+    """A secret that lets a program call the API as its user, within its scopes, until it expires or is revoked.
+
+    Only a SHA-256 digest of the secret is stored: the secret is shown once, when it is created. The prefix
+    (the secret's first characters, not enough to use it) lets people tell their tokens apart in lists and logs.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'Data warehouse nightly load'.")
+    prefix = models.CharField(max_length=16, unique=True)
+    digest = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -61,6 +61,8 @@ class Cap(StrEnum):
     # Retention
     RETENTION_MANAGE = "retention.manage"  # a site's retention periods, automatic purging, what would be purged
     RETENTION_HOLD = "retention.hold"  # place and release legal holds on the cases of one's sites
+    # Integrations
+    API_TOKEN_OWN = "api.tokens"  # make and revoke API tokens for oneself (administrators: for anyone)
 
 
 _OFFICE = frozenset({Role.OFFICER, Role.MANAGER})
@@ -98,6 +100,7 @@ CAPABILITIES: dict[Cap, frozenset[str]] = {
     Cap.HIRING_MANAGE: frozenset({Role.MANAGER}),
     Cap.RETENTION_MANAGE: frozenset({Role.MANAGER}),
     Cap.RETENTION_HOLD: frozenset({Role.MANAGER}),
+    Cap.API_TOKEN_OWN: _OFFICE | {Role.INVESTIGATOR, Role.EXECUTIVE, Role.ADMIN},
 }
 
 _MESSAGES: dict[Cap, str] = {

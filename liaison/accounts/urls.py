@@ -1,6 +1,6 @@
 from django.urls import path
 
-from liaison.accounts import views
+from liaison.accounts import token_views, views
 
 app_name = "accounts"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("mfa/recovery-codes/", views.mfa_recovery_codes, name="mfa-recovery-codes"),
     path("mfa/recovery-codes/new/", views.mfa_regenerate_codes, name="mfa-regenerate-codes"),
     path("account/", views.account, name="account"),
+    path("account/tokens/", token_views.tokens, name="tokens"),
+    path("account/tokens/<int:pk>/revoke/", token_views.token_revoke_view, name="token-revoke"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password-change"),
     path("password/reset/", views.PasswordResetView.as_view(), name="password-reset"),
     path("password/reset/sent/", views.password_reset_sent, name="password-reset-sent"),

@@ -20,6 +20,7 @@ from liaison.accounts.forms import EmailLoginForm, EnrolForm, TokenForm
 from liaison.accounts.mfa import is_verified
 from liaison.accounts.middleware import SIGNED_IN_HINT_COOKIE
 from liaison.accounts.models import User
+from liaison.accounts.permissions import Cap, can
 from liaison.audit.services import audit_record
 from liaison.lib.errors import ApplicationError
 from liaison.lib.ratelimit import allow, client_key, key_for
@@ -167,6 +168,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "sites": user.sites.all(),
             "departments": user.departments.select_related("site"),
             "mfa_enrolled": services.mfa_is_enrolled(user),
+            "can_use_api": can(user, Cap.API_TOKEN_OWN),
         },
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from liaison.accounts.api_auth import sessions_only
 from liaison.hiring import panels
 
 router = Router(tags=["hiring"])
@@ -19,6 +20,7 @@ class ScoreOut(Schema):
 
 @router.get("/interviews/{interview_id}/scores", response=list[ScoreOut])
 def interview_scores(request: HttpRequest, interview_id: int) -> list[dict[str, object]]:
+    sessions_only(request)
     interview = panels.get_interview_for_user(user=request.user, pk=interview_id)  # type: ignore[arg-type]
     return [
         {"interviewer": s.interviewer.full_name, "question_key": s.question_key, "score": s.score, "notes": s.notes}

@@ -7,6 +7,8 @@ from datetime import date
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
+from liaison.accounts.api_auth import require_scope
+from liaison.accounts.models import ApiScope
 from liaison.audit.services import audit_view
 from liaison.investigations import selectors
 from liaison.investigations.models import InvestigationRequest, RequestStatus
@@ -68,6 +70,7 @@ def list_requests(
 
     Keyset pages: pass the last page's ``next`` as ``after``; each page costs the same however deep.
     """
+    require_scope(request, ApiScope.READ_CASES)
     items = selectors.requests_for_investigator(user=request.user)  # type: ignore[arg-type]
     if status is not None:
         items = items.filter(status=status)
@@ -77,6 +80,7 @@ def list_requests(
 
 @router.get("/requests/{request_id}", response=RequestOut)
 def get_request(request: HttpRequest, request_id: int) -> dict[str, object]:
+    require_scope(request, ApiScope.READ_CASES)
     item = selectors.get_request_for_investigator(user=request.user, pk=request_id)  # type: ignore[arg-type]
     case = item.case
     shown = selectors.case_for_investigator(item=item)

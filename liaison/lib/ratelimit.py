@@ -30,3 +30,15 @@ def allow(kind: str, key: str, *, limit: int, window: timedelta) -> bool:
         return False
     PublicAttempt.objects.create(kind=kind, key_hash=key)
     return True
+
+
+# Every limit counts within an hour or less; a day's attempts are kept for anyone looking into a flood.
+KEEP_ATTEMPTS = timedelta(days=1)
+
+
+def prune(*, older_than: timedelta = KEEP_ATTEMPTS) -> int:
+    """Delete the attempts no limit counts any more (the worker does it hourly); returns how many."""
+    from liaison.public.models import PublicAttempt
+
+    deleted, _ = PublicAttempt.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    return deleted
