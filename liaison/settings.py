@@ -133,6 +133,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # The API's browsable docs from its own copy of Swagger UI, not a CDN the security policy would block.
+    "ninja",
     "django_otp.plugins.otp_static",
     "axes",
     "csp",

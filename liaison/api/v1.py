@@ -12,8 +12,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import SessionAuth
 
 from liaison.accounts.api_auth import TokenAuth
@@ -34,9 +35,36 @@ class VerifiedSessionAuth(SessionAuth):
 api = NinjaAPI(title="Liaison API", version="1", urls_namespace="api-v1", auth=[TokenAuth(), VerifiedSessionAuth()])
 
 
+# Every error has one shape, {"message": what a person can act on, "extra": details for a program}, whatever
+# raised it: a service's refusal, the API's own checks, a missing object, a malformed request.
+def _error(request: HttpRequest, message: str, status: int, extra: dict[str, Any] | None = None) -> HttpResponse:
+    return api.create_response(request, {"message": message, "extra": extra or {}}, status=status)
+
+
 @api.exception_handler(ApplicationError)
 def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    return api.create_response(request, {"message": exc.message, "extra": exc.extra}, status=400)
+    return _error(request, exc.message, 400, exc.extra)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    message = "Sign in first: send an API token (Authorization: Bearer …) or call from a signed-in session."
+    return _error(request, message, 401)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, str(exc), exc.status_code)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, "Not found, or not open to you.", 404)
+
+
+@api.exception_handler(ValidationError)
+def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return _error(request, "The request is not valid: see extra.errors.", 422, {"errors": exc.errors})
 
 
 def _register() -> None:
@@ -51,11 +79,16 @@ def _register() -> None:
 _register()
 
 
+# Ninja's own pages: the OpenAPI document, the browsable docs, the root. They stay behind the site's sign-in.
+_DOCUMENTATION = {"openapi-json", "openapi-view", "api-root"}
+
+
 def api_urls() -> Any:
-    """The API's URL patterns, each left to the API's own authentication (a token or a session, else 401)
-    instead of the site's sign-in redirect, which a program calling with a token could not follow."""
+    """The API's URL patterns. Each operation is left to the API's own authentication (a token or a session,
+    else 401) instead of the site's sign-in redirect, which a program calling with a token could not follow;
+    the documentation stays for signed-in staff."""
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
-        if pattern.callback is not None:
+        if pattern.callback is not None and pattern.name not in _DOCUMENTATION:
             login_not_required(pattern.callback)
     return patterns, app_name, namespace

@@ -59,3 +59,21 @@ def test_an_investigator_makes_a_token_and_a_program_uses_it(page: Any, live_app
         assert refused.status == 401
     finally:
         screen_window.close()
+
+
+def test_the_browsable_api_docs_render_under_the_sites_security_policy(page: Any) -> None:
+    cast = make_cast()
+    sign_in(page, cast.officer)
+    blocked: list[str] = []
+
+    def note(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            blocked.append(message.text)
+
+    page.on("console", note)
+    page.goto("/api/v1/docs")
+    title = page.locator(".swagger-ui .info .title")
+    title.wait_for()
+    assert "Liaison API" in title.inner_text()
+    assert page.get_by_text("/api/v1/investigations/requests").first.is_visible()
+    assert not [text for text in blocked if "script" in text.lower()], blocked

@@ -98,7 +98,7 @@ def test_a_token_without_the_scope_or_on_a_sessions_only_operation_gets_403(cast
     )
     client = _bearer(made.secret)
     refused = client.get("/api/v1/investigations/requests")
-    assert refused.status_code == 403 and "cases:read" in json.loads(refused.content)["detail"]
+    assert refused.status_code == 403 and "cases:read" in json.loads(refused.content)["message"]
     assert client.get("/api/v1/hiring/interviews/1/scores").status_code == 403
 
 
@@ -219,3 +219,36 @@ def test_counted_attempts_older_than_a_day_are_pruned(cast: Cast, request_for_ed
     PublicAttempt.objects.filter(key_hash="old").update(created_at=timezone.now() - ratelimit.KEEP_ATTEMPTS * 2)
     assert attempts_prune.call() == 1
     assert list(PublicAttempt.objects.values_list("kind", flat=True)) == ["api-token"]
+
+
+def test_every_api_error_has_one_shape_a_message_and_extra(cast: Cast, request_for_ed: Any, settings) -> None:
+    settings.LIAISON_API_TOKEN_RATE_PER_MINUTE = 2
+    made = token_create(acting_user=cast.investigator, user=cast.investigator, name="x", scopes=["cases:read"])
+    client = _bearer(made.secret)
+    answers = {
+        401: Client().get("/api/v1/investigations/requests"),
+        404: client.get("/api/v1/investigations/requests/999999"),
+        422: client.get("/api/v1/investigations/requests?limit=0"),
+        429: client.get("/api/v1/investigations/requests"),
+        403: _bearer(
+            token_create(acting_user=cast.investigator, user=cast.investigator, name="y", scopes=["cases:read"]).secret
+        ).get("/api/v1/hiring/interviews/1/scores"),
+    }
+    for status, answer in answers.items():
+        body = json.loads(answer.content)
+        assert answer.status_code == status and set(body) == {"message", "extra"}, (status, body)
+        assert isinstance(body["message"], str) and body["message"]
+    assert "API token" in json.loads(answers[401].content)["message"]
+    assert json.loads(answers[422].content)["extra"]["errors"][0]["loc"][-1] == "limit"
+
+
+def test_the_api_docs_are_for_signed_in_staff_and_load_their_own_assets(cast: Cast, as_user) -> None:
+    assert Client().get("/api/v1/docs").status_code == 302  # to the sign-in page
+    assert Client().get("/api/v1/openapi.json").status_code == 302
+    client = as_user(cast.officer)
+    docs = client.get("/api/v1/docs")
+    page = docs.content.decode()
+    assert docs.status_code == 200 and "/static/ninja/swagger-ui-bundle.js" in page and "cdn" not in page.lower()
+    assert client.get("/static/ninja/swagger-ui-bundle.js").status_code == 200
+    spec = json.loads(client.get("/api/v1/openapi.json").content)
+    assert "/api/v1/investigations/requests" in spec["paths"]
