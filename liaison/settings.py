@@ -86,6 +86,8 @@ SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 # Calls one API token may make a minute (liaison/api/v1.py).
 LIAISON_API_TOKEN_RATE_PER_MINUTE = env_int("LIAISON_API_TOKEN_RATE_PER_MINUTE", 600, minimum=1)
+# The whole patient lookup at intake (sign-in, search, further pages) must finish within this (docs/fhir.md).
+LIAISON_FHIR_TIMEOUT_SECONDS = env_int("LIAISON_FHIR_TIMEOUT_SECONDS", 4, minimum=1)
 # Reverse proxies whose X-Forwarded-For is believed (liaison/lib/clientip.py); empty: none.
 LIAISON_TRUSTED_PROXIES = env_list("LIAISON_TRUSTED_PROXIES", [])
 AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)  # already the client's, see above
@@ -122,6 +124,7 @@ INSTALLED_APPS = [
     "liaison.home",
     "liaison.insights",
     "liaison.retention",
+    "liaison.webhooks",
     "liaison.ops",
     "liaison.demo",
     "liaison.admin_site.LiaisonAdminConfig",
@@ -162,6 +165,8 @@ MIDDLEWARE = [
     "liaison.accounts.middleware.NoStoreForStaffMiddleware",
     # Every page needs a signed-in user unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # A session signed in through the identity provider lasts as long as the provider's ID token, then renews there.
+    "liaison.accounts.sso.ProviderSessionMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "liaison.audit.middleware.AuditContextMiddleware",
     "liaison.accounts.middleware.MfaRequiredMiddleware",
@@ -242,6 +247,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Answers only the provider's callback, and only while single sign-on is on (LIAISON_OIDC_ISSUER).
+    "liaison.accounts.sso.ProviderBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -278,6 +285,37 @@ AXES_LOCKOUT_CALLABLE = "liaison.accounts.views.lockout_response"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
+
+# -- Single sign-on through the hospital's OpenID Connect provider (docs/sso.md). Off unless an issuer is set. ----
+
+LIAISON_OIDC_ISSUER = env_str("LIAISON_OIDC_ISSUER").rstrip("/")
+LIAISON_OIDC_CLIENT_ID = env_str("LIAISON_OIDC_CLIENT_ID")
+LIAISON_OIDC_CLIENT_SECRET = env_str("LIAISON_OIDC_CLIENT_SECRET")
+LIAISON_OIDC_SCOPES = env_str("LIAISON_OIDC_SCOPES", "openid email profile")
+# The words on the sign-in button: "Sign in with <name>".
+LIAISON_OIDC_PROVIDER_NAME = env_str("LIAISON_OIDC_PROVIDER_NAME", "the hospital account")
+# The claim that lists a person's groups, and what each group grants: "group=role@SITE role@SITE; group2=role".
+LIAISON_OIDC_GROUPS_CLAIM = env_str("LIAISON_OIDC_GROUPS_CLAIM", "groups")
+LIAISON_OIDC_GROUP_MAP = env_str("LIAISON_OIDC_GROUP_MAP")
+# Make an account for a person the provider vouches for when none exists (only if the map grants them a role).
+LIAISON_OIDC_CREATE_USERS = env_bool("LIAISON_OIDC_CREATE_USERS", False)
+# Liaison skips its own second factor only when the provider says it asked for one (RFC 8176 amr, or acr).
+LIAISON_OIDC_MFA_AMR = env_list("LIAISON_OIDC_MFA_AMR", ["mfa", "otp", "hwk"])
+LIAISON_OIDC_MFA_ACR = env_list("LIAISON_OIDC_MFA_ACR", [])
+LIAISON_OIDC_SIGN_ALGO = env_str("LIAISON_OIDC_SIGN_ALGO", "RS256")
+LIAISON_OIDC_TIMEOUT_SECONDS = env_int("LIAISON_OIDC_TIMEOUT_SECONDS", 10, minimum=1)
+# Sign-ins through the provider from one client address per hour (a ward's computers share one address).
+LIAISON_OIDC_SIGN_INS_PER_CLIENT = env_int("LIAISON_OIDC_SIGN_INS_PER_CLIENT", 300, minimum=1)
+if LIAISON_OIDC_ISSUER:
+    if not (LIAISON_OIDC_CLIENT_ID and LIAISON_OIDC_CLIENT_SECRET):
+        raise ImproperlyConfigured(
+            "LIAISON_OIDC_ISSUER is set, so LIAISON_OIDC_CLIENT_ID and LIAISON_OIDC_CLIENT_SECRET (or "
+            "LIAISON_OIDC_CLIENT_SECRET_FILE) must be set too; unset LIAISON_OIDC_ISSUER to switch single sign-on off."
+        )
+    if PRODUCTION and not LIAISON_OIDC_ISSUER.startswith("https://"):
+        raise ImproperlyConfigured(
+            f"LIAISON_OIDC_ISSUER {LIAISON_OIDC_ISSUER!r} must start with https:// in production."
+        )
 
 # -- Sessions: a 15-minute idle timeout (HIPAA automatic logoff), renewed by activity at most once a minute. --
 
@@ -396,6 +434,18 @@ STORAGES = storages_from_env()
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# -- Webhooks (docs/webhooks.md) ---------------------------------------------------------------------------------
+
+# Tries before a delivery is marked failed; the waits between them grow fourfold from 30 seconds.
+LIAISON_WEBHOOK_MAX_ATTEMPTS = env_int("LIAISON_WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
+LIAISON_WEBHOOK_TIMEOUT_SECONDS = env_int("LIAISON_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+# How often the worker looks for deliveries due again (new ones are sent as soon as their change commits).
+LIAISON_WEBHOOK_POLL_SECONDS = env_int("LIAISON_WEBHOOK_POLL_SECONDS", 30, minimum=1)
+# Plain http is refused except to this machine (localhost); a test bench may allow it anywhere.
+LIAISON_WEBHOOK_ALLOW_HTTP = env_bool("LIAISON_WEBHOOK_ALLOW_HTTP", False)
+# Deliveries that were delivered or failed are kept (with their attempts) this long, then removed.
+LIAISON_WEBHOOK_KEEP_DAYS = env_int("LIAISON_WEBHOOK_KEEP_DAYS", 30, minimum=1)
+
 # -- Logging and error reports: never patient data. -----------------------------------------------------------
 
 DEFAULT_EXCEPTION_REPORTER_FILTER = "liaison.lib.reporting.NoPatientDataReporterFilter"
@@ -411,6 +461,8 @@ LOGGING = {
         # Lockouts and failed logins are in the audit trail; axes' own INFO lines would only repeat them.
         "axes": {"level": "WARNING"},
         "django.server": {"level": "WARNING" if PRODUCTION else "INFO"},
+        # urllib3's DEBUG lines hold full request URLs, and a FHIR patient search carries the MRN in its URL.
+        "urllib3": {"level": "WARNING"},
     },
 }
 

@@ -45,6 +45,7 @@ urlpatterns = [
     path("advocacy/", include("liaison.advocacy.urls")),
     path("audit/", include("liaison.audit.urls")),
     path("retention/", include("liaison.retention.urls")),
+    path("webhooks/", include("liaison.webhooks.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),

@@ -52,6 +52,10 @@ SKIPPED: dict[str, str] = {
     "admin/": "Django's admin: its forms and their validation are Django's own, and only administrators see it",
     "api/v1/": "the JSON API has no HTML forms; its schemas validate every input (and the OpenAPI spec drives it)",
     "accounts:logout": "signing out ends the session the rest of the walk runs in",
+    "accounts:sso-start": "single sign-on's hand-off to the identity provider: no form, and off (404) in this walk; "
+    "tests/oidc and tests/e2e/test_sso.py drive it against a real provider",
+    "accounts:sso-callback": "the identity provider's return: no form, and off (404) in this walk; its query must "
+    "match the session's state and PKCE verifier (tests/oidc)",
     "cases:attachment": "a file download: no form, and it reads no query parameters",
     "investigations:evidence": "a file download: no form, and it reads no query parameters",
     "correspondence:pdf": "a PDF download: no form, and it reads no query parameters",
@@ -370,6 +374,15 @@ def build_world(cast: Cast) -> World:
     o["api_token"] = token_create(
         acting_user=cast.officer, user=cast.officer, name="Walker", scopes=["cases:read"]
     ).token
+    from liaison.webhooks.models import Delivery
+    from liaison.webhooks.services import subscription_create
+
+    o["webhook"] = subscription_create(
+        acting_user=cast.admin, name="Walker hook", url="https://hooks.example.org/liaison", events=["case.created"]
+    ).subscription
+    case_services.case_open(acting_user=cast.officer, site=cast.rgh, case_type="concern", channel="phone")
+    o["webhook_delivery"] = Delivery.objects.get(subscription=o["webhook"])
+    Delivery.objects.filter(pk=o["webhook_delivery"].pk).update(status="failed", attempts=6)  # "send again" shows
     return world
 
 
@@ -389,6 +402,7 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "accounts:token-revoke": lambda w: [({"pk": w.api_token.pk}, "")],
     "org:site-detail": lambda w: [({"code": w.cast.rgh.code}, "")],
     "org:staff-directory": lambda w: [({"code": w.cast.rgh.code}, "")],
+    "org:site-fhir": lambda w: [({"code": w.cast.rgh.code}, "")],
     "org:department-create": lambda w: [({"code": w.cast.rgh.code}, "")],
     "org:department-detail": lambda w: [({"pk": w.cast.ed.pk}, "")],
     "org:department-edit": lambda w: [({"pk": w.cast.ed.pk}, "")],
@@ -471,6 +485,11 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "hiring:drill-new": lambda w: [({"reference": w.closed_case.reference}, "")],
     "hiring:vacancy": lambda w: [({"pk": w.vacancy.pk}, "")],
     "hiring:interview": lambda w: [({"pk": w.interview.pk}, "")],
+    "webhooks:detail": lambda w: [({"pk": w.webhook.pk}, "")],
+    "webhooks:active": lambda w: [({"pk": w.webhook.pk}, "")],
+    "webhooks:delete": lambda w: [({"pk": w.webhook.pk}, "")],
+    "webhooks:delivery": lambda w: [({"pk": w.webhook_delivery.pk}, "")],
+    "webhooks:resend": lambda w: [({"pk": w.webhook_delivery.pk}, "")],
 }
 
 

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from liaison.accounts import services
-from liaison.accounts.models import Role, RoleGrant, User
+from liaison.accounts.models import ProviderIdentity, Role, RoleGrant, User
 from liaison.audit.admin import AuditedModelAdmin
 from liaison.audit.services import audit_record
 
@@ -111,4 +111,20 @@ class UserAdmin(AuditedModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Users are deactivated, never deleted: the audit trail refers to them.
+        return False
+
+
+@admin.register(ProviderIdentity)
+class ProviderIdentityAdmin(AuditedModelAdmin):
+    """Links made by single sign-on (docs/sso.md). Deleting one lets the next sign-in link by email again,
+    e.g. after the provider recreated the person's account with a new subject."""
+
+    list_display = ["user", "issuer", "subject", "linked_at", "last_sign_in_at"]
+    search_fields = ["user__email", "subject"]
+    readonly_fields = ["user", "issuer", "subject", "linked_at", "last_sign_in_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

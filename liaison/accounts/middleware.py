@@ -17,6 +17,8 @@ _OPEN_PREFIXES = (
     "/static/",
     "/api/",
     "/accounts/mfa/verify/",
+    # The identity provider's callback: it may renew a session whose second factor is still to come.
+    "/accounts/sso/",
     "/accounts/mfa/enrol/",
     "/accounts/logout/",
     "/favicon.ico",

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django_otp.models import Device
 
 
 class Role(models.TextChoices):
@@ -36,7 +37,7 @@ class UserManager(BaseUserManager["User"]):
         return user
 
 
-class User(AbstractBaseUser):
+class User(AbstractBaseUser):  # type: ignore[django-manager-missing]  # django-otp's Device gives no related name
     email = models.EmailField("email address", unique=True)
     full_name = models.CharField(max_length=150)
     is_active = models.BooleanField(default=True)
@@ -150,3 +151,40 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class ProviderIdentity(models.Model):
+    """Who a staff account is at the hospital's OpenID Connect provider: the issuer and its subject (``sub``).
+
+    The subject never changes at a provider, unlike an email address; once linked, sign-ins match by it.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="provider_identities")
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    linked_at = models.DateTimeField(auto_now_add=True)
+    last_sign_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "provider identities"
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="accounts_provideridentity_unique_subject"),
+            models.UniqueConstraint(fields=["user", "issuer"], name="accounts_provideridentity_one_per_issuer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.issuer}"
+
+
+class ProviderMfaDevice(Device):
+    """The identity provider standing as a second factor, for sessions where it said it asked for one.
+
+    Signing in through the provider with a second factor it asserts (``amr``/``acr``) marks the session verified
+    with this device, exactly as a TOTP code marks it with the authenticator's device. It accepts no codes.
+    """
+
+    class Meta:
+        verbose_name = "identity provider second factor"
+
+    def verify_token(self, token: Any) -> bool:
+        return False

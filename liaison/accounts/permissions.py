@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from liaison.accounts.models import Role
-from liaison.lib.errors import ApplicationError
+from liaison.lib.errors import NotAllowed
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -63,6 +63,7 @@ class Cap(StrEnum):
     RETENTION_HOLD = "retention.hold"  # place and release legal holds on the cases of one's sites
     # Integrations
     API_TOKEN_OWN = "api.tokens"  # make and revoke API tokens for oneself (administrators: for anyone)
+    WEBHOOKS_MANAGE = "webhooks.manage"  # register the URLs told of case events, see their deliveries
 
 
 _OFFICE = frozenset({Role.OFFICER, Role.MANAGER})
@@ -101,6 +102,7 @@ CAPABILITIES: dict[Cap, frozenset[str]] = {
     Cap.RETENTION_MANAGE: frozenset({Role.MANAGER}),
     Cap.RETENTION_HOLD: frozenset({Role.MANAGER}),
     Cap.API_TOKEN_OWN: _OFFICE | {Role.INVESTIGATOR, Role.EXECUTIVE, Role.ADMIN},
+    Cap.WEBHOOKS_MANAGE: frozenset({Role.ADMIN}),
 }
 
 _MESSAGES: dict[Cap, str] = {
@@ -127,7 +129,7 @@ def require(user: User, cap: Cap, site_id: int | None = None, *, what: str = "")
     """Raise the domain error when :func:`can` says no."""
     if not can(user, cap, site_id):
         doing = what or _MESSAGES.get(cap, "do this")
-        raise ApplicationError(f"You cannot {doing}{' at this site' if site_id is not None else ''}.")
+        raise NotAllowed(f"You cannot {doing}{' at this site' if site_id is not None else ''}.")
 
 
 def users_with(cap: Cap, site: Site | int | None = None) -> QuerySet[User]:

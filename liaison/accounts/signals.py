@@ -30,6 +30,8 @@ def _logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: A
 
 @receiver(user_login_failed)
 def _login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
+    if "nonce" in credentials:
+        return  # single sign-on's callback: it writes auth.sso_failed itself, with the reason (liaison/accounts/sso.py)
     # The email typed is kept so an auditor can see attacks on an account; the password never is.
     email = str(credentials.get("username") or credentials.get("email") or "")[:254]
     audit_record(action="auth.login_failed", details={"email": email}, origin=_origin(request))

@@ -79,6 +79,13 @@ def token_create(*, acting_user: User, user: User, name: str, scopes: list[str],
         )
     if not 1 <= days <= MAX_DAYS:
         raise ApplicationError(f"A token lasts from 1 to {MAX_DAYS} days.", extra={"fields": {"days": [str(days)]}})
+    # The same name twice is, in practice, the form sent again (a reload of the page that showed the token).
+    live = ApiToken.objects.filter(user=user, name=name, revoked_at__isnull=True, expires_at__gt=timezone.now())
+    if live.exists():
+        raise ApplicationError(
+            f"There is already a token named “{name}”. Revoke it first, or give this one another name.",
+            extra={"fields": {"name": ["A live token has this name."]}},
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(30)
     with transaction.atomic():
         token = ApiToken.objects.create(

@@ -1,12 +1,15 @@
+from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from liaison.accounts import token_views, views
+from liaison.accounts import sso, token_views, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("sso/start/", login_not_required(sso.ProviderStartView.as_view()), name="sso-start"),
+    path("sso/callback/", login_not_required(sso.ProviderCallbackView.as_view()), name="sso-callback"),
     path("mfa/verify/", views.mfa_verify, name="mfa-verify"),
     path("mfa/enrol/", views.mfa_enrol, name="mfa-enrol"),
     path("mfa/recovery-codes/", views.mfa_recovery_codes, name="mfa-recovery-codes"),

@@ -49,6 +49,7 @@ class LoginView(auth_views.LoginView):
         timed_out = self.request.method == "GET" and SIGNED_IN_HINT_COOKIE in self.request.COOKIES
         self.request.liaison_hint_consumed = timed_out  # type: ignore[attr-defined]
         context["timed_out"] = timed_out
+        context["sso_provider_name"] = settings.LIAISON_OIDC_PROVIDER_NAME if settings.LIAISON_OIDC_ISSUER else ""
         return context
 
 

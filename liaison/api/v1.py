@@ -2,37 +2,26 @@
 
 Authentication is an API token (``Authorization: Bearer lsn_…``, see ``liaison.accounts.tokens``) or the
 signed-in session (with its second factor); anything else gets 401. A token is held to its scopes: an
-operation calls :func:`require_scope`, which a session always passes (the person's capabilities still apply
-inside the operation, as on the pages). Token calls are rate limited per token.
+operation names the scope it needs (``auth=scoped(...)``, see ``liaison.accounts.api_auth``), which a session
+always passes (the person's capabilities still apply inside the operation, as on the pages). Token calls are
+rate limited per token.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import SessionAuth
 
-from liaison.accounts.api_auth import TokenAuth
-from liaison.accounts.mfa import is_verified
-from liaison.lib.errors import ApplicationError
+from liaison.accounts.api_auth import sessions_only
+from liaison.cases.services import EditConflict
+from liaison.lib.errors import ApplicationError, NotAllowed
 
-
-class VerifiedSessionAuth(SessionAuth):
-    """A signed-in user who has also given the second factor (unless the demo switched MFA off)."""
-
-    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        user = super().authenticate(request, key)
-        if user and (not settings.LIAISON_REQUIRE_MFA or is_verified(user)):
-            return user
-        return None
-
-
-api = NinjaAPI(title="Liaison API", version="1", urls_namespace="api-v1", auth=[TokenAuth(), VerifiedSessionAuth()])
+# The default closes an operation to tokens: each operation open to them names its scope (``scoped``).
+api = NinjaAPI(title="Liaison API", version="1", urls_namespace="api-v1", auth=sessions_only())
 
 
 # Every error has one shape, {"message": what a person can act on, "extra": details for a program}, whatever
@@ -44,6 +33,16 @@ def _error(request: HttpRequest, message: str, status: int, extra: dict[str, Any
 @api.exception_handler(ApplicationError)
 def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     return _error(request, exc.message, 400, exc.extra)
+
+
+@api.exception_handler(NotAllowed)
+def not_allowed(request: HttpRequest, exc: NotAllowed) -> HttpResponse:
+    return _error(request, exc.message, 403, exc.extra)
+
+
+@api.exception_handler(EditConflict)
+def edit_conflict(request: HttpRequest, exc: EditConflict) -> HttpResponse:
+    return _error(request, exc.message, 409, exc.extra)
 
 
 @api.exception_handler(AuthenticationError)
@@ -68,12 +67,33 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 
 def _register() -> None:
+    from liaison.cases.api import router as cases
+
+    api.add_router("/cases", cases)
     from liaison.investigations.api import router as investigations
 
     api.add_router("/investigations/", investigations)
     from liaison.hiring.api import router as hiring
 
     api.add_router("/hiring/", hiring)
+    from liaison.correspondence.api import router as letters
+
+    api.add_router("", letters)
+    from liaison.meetings.api import router as meetings
+
+    api.add_router("", meetings)
+    from liaison.advocacy.api import router as advocacy
+
+    api.add_router("", advocacy)
+    from liaison.feedback.api import router as feedback
+
+    api.add_router("/feedback", feedback)
+    from liaison.improvement.api import router as improvement
+
+    api.add_router("/improvement", improvement)
+    from liaison.insights.api import router as insights
+
+    api.add_router("/measures", insights)
 
 
 _register()

@@ -469,3 +469,34 @@ class IssueForm(forms.Form):
             )
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = Department.objects.filter(site=case.site, is_active=True)  # type: ignore[attr-defined]
+
+
+class PatientLookupForm(forms.Form):
+    """Find the patient in the hospital's record system (liaison/cases/patient_lookup.py). Posted with the
+    intake form, under the prefix "lookup", so that what the officer has typed comes along."""
+
+    mrn = forms.CharField(required=False, max_length=40, label="MRN (hospital number)")
+    family = forms.CharField(required=False, max_length=100, label="Family name")
+    given = forms.CharField(required=False, max_length=100, label="Given name")
+    birth_date = forms.DateField(required=False, label="Date of birth", widget=_date_input())
+
+    prefix = "lookup"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["autocomplete"] = "off"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors or data.get("mrn"):
+            return data
+        if not data.get("family") and not data.get("birth_date"):
+            raise forms.ValidationError("Enter the MRN, or the family name and the date of birth.")
+        if not data.get("family"):
+            self.add_error("family", "Enter the family name as well as the date of birth.")
+        if not data.get("birth_date"):
+            self.add_error("birth_date", "Enter the date of birth as well as the family name.")
+        elif data["birth_date"] > timezone.localdate():
+            self.add_error("birth_date", "This date is in the future.")
+        return data

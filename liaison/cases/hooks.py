@@ -71,3 +71,36 @@ def worklist_filters() -> list[WorklistFilter]:
 
 def worklist_filter(key: str) -> WorklistFilter | None:
     return _WORKLIST_FILTERS.get(key)
+
+
+# -- What happened to a case, for apps that tell other systems (webhooks) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseEvent:
+    """A case was opened (``kind="opened"``) or moved from one status to another (``kind="status_changed"``).
+
+    ``case`` is the row as saved in the running transaction; callbacks must not change it.
+    """
+
+    kind: str  # "opened" or "status_changed"
+    case: Case
+    acting_user: User | None
+    from_status: str = ""
+    to_status: str = ""
+
+
+CaseEventCallback = Callable[[CaseEvent], object]
+_CASE_EVENTS: list[CaseEventCallback] = []
+
+
+def on_case_event(callback: CaseEventCallback) -> CaseEventCallback:
+    """Register ``callback`` to run, in the same transaction, whenever a case is opened or changes status."""
+    if callback not in _CASE_EVENTS:
+        _CASE_EVENTS.append(callback)
+    return callback
+
+
+def case_event(event: CaseEvent) -> None:
+    for callback in list(_CASE_EVENTS):
+        callback(event)

@@ -215,6 +215,17 @@ def change_case(
         for other, kind, summary in change.also:
             _timeline(other, kind, summary, acting_user)
         audit_record(action=f"case.{action}", actor=acting_user, obj=locked, site=locked.site, details=change.details)
+        # Webhooks: higher apps hear of every status change here, in this transaction (liaison/cases/hooks.py).
+        if before["status"] != locked.status:
+            hooks.case_event(
+                hooks.CaseEvent(
+                    kind="status_changed",
+                    case=locked,
+                    acting_user=acting_user,
+                    from_status=before["status"],
+                    to_status=locked.status,
+                )
+            )
     case.refresh_from_db()
     return change
 
@@ -344,6 +355,8 @@ def _open_case(
             site=site,
             details={"reference": case.reference, "type": case.case_type},
         )
+        # Webhooks: higher apps hear of the new case in this transaction (liaison/cases/hooks.py).
+        hooks.case_event(hooks.CaseEvent(kind="opened", case=case, acting_user=actor, to_status=case.status))
     return case
 
 

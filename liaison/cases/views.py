@@ -19,13 +19,15 @@ from liaison.accounts.models import User
 from liaison.accounts.permissions import Cap, can
 from liaison.audit.services import audit_record, audit_view
 from liaison.cases import forms as case_forms
-from liaison.cases import rules, selectors, services
+from liaison.cases import patient_lookup, rules, selectors, services
 from liaison.cases.actions import ACTIONS, offered
 from liaison.cases.models import CaseType, Issue, TimelineKind
 from liaison.cases.panels import case_panels
 from liaison.lib.downloads import stored_file_response
 from liaison.lib.errors import ApplicationError
 from liaison.lib.pagination import CappedPaginator
+from liaison.org.fhir import lookup_offered
+from liaison.org.models import Site
 from liaison.policies.base import CaseFacts
 from liaison.policies.registry import get_pack
 
@@ -183,9 +185,59 @@ def _preview(user: User, form: case_forms.IntakeForm) -> dict[str, Any]:
     }
 
 
+def _lookup_sites(form: case_forms.IntakeForm) -> list[Site]:
+    """The sites in the form's choice that have a patient record system: none, and the page offers no lookup."""
+    return [site for site in form.fields["site"].queryset if lookup_offered(site)]  # type: ignore[attr-defined]
+
+
+def _intake_lookup(request: HttpRequest, user: User) -> HttpResponse:
+    """Find the patient, or use a found one: the intake form comes back as the officer left it, unsaved and
+    without complaints about what is not filled in yet, with the patient's details filled in on a choice."""
+    posted = case_forms.IntakeForm(request.POST, user=user)
+    typed = {name: posted[name].data for name in posted.fields}
+    lookup_form = case_forms.PatientLookupForm(request.POST)
+    lookup: dict[str, Any] = {"form": lookup_form}
+    try:
+        site = posted.fields["site"].clean(request.POST.get("site"))
+    except forms.ValidationError:
+        site = None
+    if site is None:
+        lookup["error"] = "Choose the site first."
+    elif "use_patient" in request.POST:
+        try:
+            typed |= patient_lookup.patient_choose(acting_user=user, site=site, choice=request.POST["use_patient"])
+        except ApplicationError as exc:
+            lookup["error"] = exc.message
+        else:
+            lookup["filled"] = True
+        lookup_form = lookup["form"] = case_forms.PatientLookupForm()
+    elif lookup_form.is_valid():
+        data = lookup_form.cleaned_data
+        try:
+            lookup["result"] = patient_lookup.patient_search(
+                acting_user=user,
+                site=site,
+                mrn=data["mrn"],
+                family=data["family"],
+                given=data["given"],
+                birth_date=data["birth_date"],
+            )
+        except ApplicationError as exc:
+            lookup["error"] = exc.message
+    form = case_forms.IntakeForm(user=user, initial=typed)
+    # The page opens on what the search said, not on the first field.
+    form.fields["site"].widget.attrs.pop("autofocus", None)
+    lookup["sites"] = _lookup_sites(form)
+    return render(request, "cases/intake.html", {"form": form, "preview": {}, "lookup": lookup})
+
+
 def intake(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     _worker_or_404(user)
+    # htmx's preview requests repeat the last button clicked in the form: only a real submission searches.
+    lookup_pressed = "find_patient" in request.POST or "use_patient" in request.POST
+    if request.method == "POST" and lookup_pressed and not request.htmx:  # type: ignore[attr-defined]
+        return _intake_lookup(request, user)
     form = case_forms.IntakeForm(request.POST or None, user=user)
     preview: dict[str, Any] = {}
     if request.method == "POST":
@@ -231,7 +283,9 @@ def intake(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"Case {case.reference} logged.")
                 return redirect("cases:detail", reference=case.reference)
-    return render(request, "cases/intake.html", {"form": form, "preview": preview})
+    sites = _lookup_sites(form)
+    lookup = {"form": case_forms.PatientLookupForm(), "sites": sites} if sites else None
+    return render(request, "cases/intake.html", {"form": form, "preview": preview, "lookup": lookup})
 
 
 def detail(request: HttpRequest, reference: str) -> HttpResponse:

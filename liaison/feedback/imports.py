@@ -35,7 +35,7 @@ from django_tasks import task
 from liaison.accounts.models import User
 from liaison.accounts.permissions import Cap, can
 from liaison.audit.services import audit_record, model_changes
-from liaison.feedback import tallies
+from liaison.feedback import hooks, tallies
 from liaison.feedback.models import (
     Channel,
     FeedbackResponse,
@@ -887,6 +887,8 @@ def import_job_run(
                 "rows_rejected": job.rows_rejected,
             },
         )
+        # Webhooks: higher apps hear of the finished import in this transaction (liaison/feedback/hooks.py).
+        hooks.import_finished(job)
     if progress is not None:
         progress(job)
     return job

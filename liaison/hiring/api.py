@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from liaison.accounts.api_auth import sessions_only
+from liaison.accounts.api_auth import answers
 from liaison.hiring import panels
 
 router = Router(tags=["hiring"])
@@ -18,9 +18,8 @@ class ScoreOut(Schema):
     notes: str
 
 
-@router.get("/interviews/{interview_id}/scores", response=list[ScoreOut])
+@router.get("/interviews/{interview_id}/scores", response=answers(list[ScoreOut]))  # closed to tokens: the default
 def interview_scores(request: HttpRequest, interview_id: int) -> list[dict[str, object]]:
-    sessions_only(request)
     interview = panels.get_interview_for_user(user=request.user, pk=interview_id)  # type: ignore[arg-type]
     return [
         {"interviewer": s.interviewer.full_name, "question_key": s.question_key, "score": s.score, "notes": s.notes}

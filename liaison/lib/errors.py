@@ -10,3 +10,7 @@ class ApplicationError(Exception):
         super().__init__(message)
         self.message = message
         self.extra = extra or {}
+
+
+class NotAllowed(ApplicationError):
+    """The person may not do this at all (a capability they lack), as against a refusal of this request."""

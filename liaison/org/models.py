@@ -67,6 +67,41 @@ class Site(models.Model):
     )
     letter_footer = models.CharField(max_length=300, blank=True, help_text="Printed at the foot of every letter.")
     is_active = models.BooleanField(default=True)
+    # Patient lookup at intake (docs/fhir.md). No base URL: no lookup. The client secret is not stored here
+    # but read from the environment (see liaison.org.fhir), so it is never shown, exported or backed up.
+    fhir_base_url = models.URLField(
+        "FHIR server base URL",
+        max_length=300,
+        blank=True,
+        help_text="The FHIR R4 endpoint patients are searched at, e.g. https://ehr.example.org/fhir/r4. "
+        "Leave empty to offer no patient lookup.",
+    )
+    fhir_token_url = models.URLField(
+        "Token endpoint",
+        max_length=300,
+        blank=True,
+        help_text="OAuth 2.0 token endpoint for the client credentials grant. Leave empty if the server needs none.",
+    )
+    fhir_client_id = models.CharField("Client id", max_length=200, blank=True)
+    fhir_auth_method = models.CharField(
+        "How the secret is sent",
+        max_length=30,
+        choices=[
+            ("client_secret_basic", "HTTP Basic (client_secret_basic)"),
+            ("client_secret_post", "In the request body (client_secret_post)"),
+        ],
+        default="client_secret_basic",
+    )
+    fhir_scope = models.CharField(
+        "Scope", max_length=300, blank=True, help_text="Asked for with the token, e.g. system/Patient.read."
+    )
+    fhir_mrn_system = models.CharField(
+        "MRN identifier system",
+        max_length=300,
+        blank=True,
+        help_text="The URI of the hospital's MRN identifiers; MRN searches send system|value. "
+        "When empty, any identifier typed MR is read as the MRN.",
+    )
 
     class Meta:
         ordering = ["name"]

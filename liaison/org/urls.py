@@ -7,6 +7,7 @@ app_name = "org"
 urlpatterns = [
     path("", views.site_list, name="site-list"),
     path("sites/<str:code>/", views.site_detail, name="site-detail"),
+    path("sites/<str:code>/patient-records/", views.site_fhir, name="site-fhir"),
     path("sites/<str:code>/staff/", views.staff_directory, name="staff-directory"),
     path("sites/<str:code>/poster.pdf", views.site_poster, name="site-poster"),
     path("departments/<int:pk>/poster.pdf", views.department_poster, name="department-poster"),

@@ -14,7 +14,8 @@ from liaison.lib.emails import site_url
 from liaison.lib.errors import ApplicationError
 from liaison.lib.pdf import render_pdf
 from liaison.org import selectors, services
-from liaison.org.forms import DepartmentForm
+from liaison.org.fhir import has_secret, secret_variable
+from liaison.org.forms import DepartmentForm, SiteFhirForm
 from liaison.org.models import Department, Site
 
 
@@ -39,7 +40,12 @@ def site_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "org/site_detail.html",
-        {"site": site, "departments": departments, "can_edit": selectors.user_can_edit_site(user=user, site=site)},
+        {
+            "site": site,
+            "departments": departments,
+            "can_edit": selectors.user_can_edit_site(user=user, site=site),
+            "can_admin": can(user, Cap.ADMIN),
+        },
     )
 
 
@@ -135,3 +141,35 @@ def site_poster(request: HttpRequest, code: str) -> HttpResponse:
 def department_poster(request: HttpRequest, pk: int) -> HttpResponse:
     department = selectors.get_department_for_user(user=_user(request), pk=pk)
     return _poster(request, department.site, department)
+
+
+def site_fhir(request: HttpRequest, code: str) -> HttpResponse:
+    """An administrator's settings of the site's patient record system, with a connection test."""
+    user = _user(request)
+    if not can(user, Cap.ADMIN):
+        raise Http404
+    site = selectors.get_site_for_user(user=user, code=code)
+    form = SiteFhirForm(request.POST or None, initial={name: getattr(site, name) for name in services.FHIR_FIELDS})
+    if request.method == "POST" and "check" in request.POST:
+        # The test uses the settings as saved, so what it proves is what officers will get.
+        form = SiteFhirForm(initial={name: getattr(site, name) for name in services.FHIR_FIELDS})
+        try:
+            said = services.site_fhir_check(acting_user=user, site=site)
+        except ApplicationError as exc:
+            messages.error(request, f"The connection test failed. {exc.message}")
+        else:
+            messages.success(request, f"The connection works: {said}")
+        return redirect("org:site-fhir", code=site.code)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.site_fhir_update(acting_user=user, site=site, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Patient record settings saved.")
+            return redirect("org:site-fhir", code=site.code)
+    return render(
+        request,
+        "org/site_fhir.html",
+        {"site": site, "form": form, "secret_variable": secret_variable(site), "has_secret": has_secret(site)},
+    )

@@ -4,6 +4,9 @@ for a Liaison process started by a test against the test database."""
 from __future__ import annotations
 
 import os
+import subprocess
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,3 +58,24 @@ def signed_in() -> Any:
         return login_verified(Client(raise_request_exception=False), user)
 
     return _client
+
+
+@pytest.fixture
+def processes() -> Iterator[list[subprocess.Popen[str]]]:
+    """Every worker a test starts is ended when it ends, whatever happened."""
+    started: list[subprocess.Popen[str]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=30)
+
+
+def wait_for(what: str, check: Callable[[], bool], *, seconds: float, worker: subprocess.Popen[str], log: Path) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if worker.poll() is not None:
+            raise AssertionError(f"the worker ended while waiting until {what}: {log.read_text()[-3000:]}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {seconds} s: {what}; its log: {log.read_text()[-3000:]}")
+        time.sleep(0.1)

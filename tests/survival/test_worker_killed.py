@@ -17,8 +17,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -35,7 +33,7 @@ from conftest import make_cast
 from liaison.cases.services import case_open
 from liaison.reminders.models import ReminderLog
 from liaison.reminders.tasks import sweep
-from tests.survival.conftest import REPO, subprocess_env
+from tests.survival.conftest import REPO, subprocess_env, wait_for
 
 LONDON = ZoneInfo("Europe/London")
 # The case arrives on Monday 23 November 2026; the workers live on Monday 30 November, when it is overdue.
@@ -70,27 +68,6 @@ class HoldingMailServer:
 
     def digests_to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.delivered if m["To"] == address and m["Subject"] == DIGEST]
-
-
-@pytest.fixture
-def processes() -> Iterator[list[subprocess.Popen[str]]]:
-    """Every worker a test starts is ended when it ends, whatever happened."""
-    started: list[subprocess.Popen[str]] = []
-    yield started
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=30)
-
-
-def wait_for(what: str, check: Callable[[], bool], *, seconds: float, worker: subprocess.Popen[str], log: Path) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if worker.poll() is not None:
-            raise AssertionError(f"the worker ended while waiting until {what}: {log.read_text()[-3000:]}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {seconds} s: {what}; its log: {log.read_text()[-3000:]}")
-        time.sleep(0.1)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -86,7 +86,7 @@ def test_a_token_calls_the_api_within_its_scope_and_its_use_is_recorded(cast: Ca
     one = client.get(f"/api/v1/investigations/requests/{request_for_ed.pk}", REMOTE_ADDR="203.0.113.9")
     assert one.status_code == 200 and json.loads(one.content)["questions"] == "What happened?"
     # Audited like the page: the token's user is the actor.
-    viewed = AuditEvent.objects.filter(actor=cast.investigator, object_id=str(request_for_ed.pk)).order_by("-id")
+    viewed = AuditEvent.objects.filter(actor=cast.investigator, object_id=str(request_for_ed.case_id), action="view")
     assert viewed.exists()
     stored = ApiToken.objects.get(pk=made.token.pk)
     assert stored.last_used_at is not None and stored.last_used_ip == "203.0.113.9"
@@ -252,3 +252,13 @@ def test_the_api_docs_are_for_signed_in_staff_and_load_their_own_assets(cast: Ca
     assert client.get("/static/ninja/swagger-ui-bundle.js").status_code == 200
     spec = json.loads(client.get("/api/v1/openapi.json").content)
     assert "/api/v1/investigations/requests" in spec["paths"]
+
+
+def test_a_second_live_token_of_the_same_name_is_refused_so_a_reloaded_form_makes_nothing(cast: Cast) -> None:
+    first = token_create(acting_user=cast.officer, user=cast.officer, name="Warehouse", scopes=[ApiScope.READ_CASES])
+    with pytest.raises(ApplicationError, match="already a token named “Warehouse”"):
+        token_create(acting_user=cast.officer, user=cast.officer, name="Warehouse", scopes=[ApiScope.READ_CASES])
+    assert ApiToken.objects.filter(user=cast.officer).count() == 1
+    token_revoke(acting_user=cast.officer, token=first.token)
+    token_create(acting_user=cast.officer, user=cast.officer, name="Warehouse", scopes=[ApiScope.READ_CASES])
+    assert ApiToken.objects.filter(user=cast.officer, name="Warehouse").count() == 2
