@@ -88,6 +88,8 @@ CSRF_COOKIE_SECURE = HTTPS
 LIAISON_API_TOKEN_RATE_PER_MINUTE = env_int("LIAISON_API_TOKEN_RATE_PER_MINUTE", 600, minimum=1)
 # The whole patient lookup at intake (sign-in, search, further pages) must finish within this (docs/fhir.md).
 LIAISON_FHIR_TIMEOUT_SECONDS = env_int("LIAISON_FHIR_TIMEOUT_SECONDS", 4, minimum=1)
+# An inbound email larger than this is kept aside unread (liaison/inbound/services.py).
+LIAISON_INBOUND_MAX_MESSAGE_BYTES = env_int("LIAISON_INBOUND_MAX_MESSAGE_BYTES", 25 * 1024 * 1024, minimum=1024)
 # Reverse proxies whose X-Forwarded-For is believed (liaison/lib/clientip.py); empty: none.
 LIAISON_TRUSTED_PROXIES = env_list("LIAISON_TRUSTED_PROXIES", [])
 AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)  # already the client's, see above
@@ -383,6 +385,31 @@ if not LIAISON_BASE_URL.startswith(("https://", "http://")):
     )
 DEFAULT_FROM_EMAIL = env_str("LIAISON_FROM_EMAIL", "Liaison <liaison@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Inbound email read from a hospital mailbox over IMAP (liaison/inbound/imap.py; docs/letters-and-reminders.md §4).
+# No host: no mailbox is read. The password comes from the environment only (or LIAISON_IMAP_PASSWORD_FILE).
+LIAISON_IMAP_HOST = env_str("LIAISON_IMAP_HOST")
+LIAISON_IMAP_TLS = env_str("LIAISON_IMAP_TLS", "tls").lower()  # tls, starttls, or off (localhost only)
+LIAISON_IMAP_PORT = env_int("LIAISON_IMAP_PORT", 993 if LIAISON_IMAP_TLS == "tls" else 143, minimum=1)
+LIAISON_IMAP_USER = env_str("LIAISON_IMAP_USER")
+LIAISON_IMAP_PASSWORD = env_str("LIAISON_IMAP_PASSWORD")
+LIAISON_IMAP_CA_FILE = env_str("LIAISON_IMAP_CA_FILE")  # trust this CA file instead of the system's
+LIAISON_IMAP_FOLDER = env_str("LIAISON_IMAP_FOLDER", "INBOX")
+LIAISON_IMAP_FILED_FOLDER = env_str("LIAISON_IMAP_FILED_FOLDER", "Liaison/Filed")
+LIAISON_IMAP_KEPT_ASIDE_FOLDER = env_str("LIAISON_IMAP_KEPT_ASIDE_FOLDER", "Liaison/Kept aside")
+LIAISON_IMAP_SITE = env_str("LIAISON_IMAP_SITE")  # site code for mail addressed to no site's complaints address
+LIAISON_IMAP_BATCH = env_int("LIAISON_IMAP_BATCH", 200, minimum=1)  # messages read at most per run
+LIAISON_IMAP_POLL_SECONDS = env_int("LIAISON_IMAP_POLL_SECONDS", 60, minimum=10)  # how often the worker reads
+if LIAISON_IMAP_HOST:
+    if LIAISON_IMAP_TLS not in {"tls", "starttls", "off"}:
+        raise ImproperlyConfigured(f"LIAISON_IMAP_TLS must be tls, starttls or off; got {LIAISON_IMAP_TLS!r}.")
+    if LIAISON_IMAP_TLS == "off" and LIAISON_IMAP_HOST not in {"localhost", "127.0.0.1", "::1"}:
+        raise ImproperlyConfigured("LIAISON_IMAP_TLS=off sends the password in clear: only for a server on localhost.")
+    if not (LIAISON_IMAP_USER and LIAISON_IMAP_PASSWORD):
+        raise ImproperlyConfigured(
+            "LIAISON_IMAP_HOST is set, so LIAISON_IMAP_USER and LIAISON_IMAP_PASSWORD (or LIAISON_IMAP_PASSWORD_FILE) "
+            "must be set too; unset LIAISON_IMAP_HOST to stop reading the mailbox."
+        )
 
 # -- Time and language -----------------------------------------------------------------------------------
 

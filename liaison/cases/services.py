@@ -36,7 +36,7 @@ from liaison.cases.models import (
     TimelineKind,
 )
 from liaison.lib.errors import ApplicationError
-from liaison.lib.uploads import check_upload
+from liaison.lib.uploads import check_upload, safe_filename
 from liaison.org.models import Department, Site, StaffMember
 
 
@@ -800,7 +800,7 @@ def case_add_attachment(*, acting_user: User | None, case: Case, upload: Uploade
     with transaction.atomic():
         attachment = Attachment(
             case=case,
-            original_name=(upload.name or "file")[:255],
+            original_name=safe_filename(upload.name or "", content_type, default="file"),
             content_type=content_type,
             size=upload.size or 0,
             sha256=digest.hexdigest(),

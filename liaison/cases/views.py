@@ -26,6 +26,7 @@ from liaison.cases.panels import case_panels
 from liaison.lib.downloads import stored_file_response
 from liaison.lib.errors import ApplicationError
 from liaison.lib.pagination import CappedPaginator
+from liaison.lib.uploads import content_disposition, safe_filename, served_content_type
 from liaison.org.fhir import lookup_offered
 from liaison.org.models import Site
 from liaison.policies.base import CaseFacts
@@ -439,10 +440,17 @@ def attachment_download(request: HttpRequest, reference: str, pk: int) -> HttpRe
     audit_record(
         action="case.attachment_download", actor=user, obj=case, site=case.site, details={"attachment": attachment.pk}
     )
-    return stored_file_response(
+    # The stored name and type are checked again on the way out: rows from before the content check may name a
+    # file ``run.bat``, and only types a browser shows safely keep their own type.
+    filename = safe_filename(attachment.original_name, attachment.content_type)
+    response = stored_file_response(
         request,
         attachment.file,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
+        filename=filename,
+        content_type=served_content_type(attachment.content_type),
         what=f"attachment {attachment.pk} of case {case.reference}",
     )
+    if response.status_code == 200:
+        response["Content-Disposition"] = content_disposition(filename)
+        response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,4 +1,8 @@
-"""Where messages are read from: one .eml file, a folder of .eml files, or a Maildir (new/ and cur/)."""
+"""Where messages are read from: one file, a folder of message files, or a Maildir (new/ and cur/).
+
+In a plain folder every regular file is read, whatever its name (files copied out of a Maildir have no
+extension), except hidden and temporary files, which ``skipped_files`` lists with the reason.
+"""
 
 from __future__ import annotations
 
@@ -49,6 +53,34 @@ def message_files(path: Path) -> list[MessageFile]:
             return [MessageFile(p, f"new/{p.name}", maildir_new=True) for p in _listing(path / "new")] + [
                 MessageFile(p, f"cur/{p.name}") for p in _listing(path / "cur")
             ]
-        return [MessageFile(p, p.name) for p in _listing(path) if p.suffix.lower() == ".eml"]
+        return [MessageFile(p, p.name) for p in _listing(path) if not _skip_reason(p)]
     except OSError as exc:
         raise UnreadablePath(f"{path} cannot be read: {exc.strerror or exc}.") from exc
+
+
+def _skip_reason(path: Path) -> str:
+    name = path.name
+    if name.startswith("."):
+        return "a hidden file"
+    if name.endswith(("~", ".tmp", ".part", ".swp")) or (name.startswith("#") and name.endswith("#")):
+        return "a temporary file"
+    return ""
+
+
+def skipped_files(path: Path) -> list[tuple[str, str]]:
+    """What a plain folder holds that is not read as a message, each with why: hidden and temporary files
+    and sub-folders. Empty for one file or a Maildir."""
+    if not path.is_dir() or is_maildir(path):
+        return []
+    skipped: list[tuple[str, str]] = []
+    try:
+        for entry in sorted(path.iterdir()):
+            if entry.is_dir():
+                skipped.append((entry.name, "a folder, not a file"))
+            elif not entry.is_file():
+                skipped.append((entry.name, "not a regular file"))
+            elif why := _skip_reason(entry):
+                skipped.append((entry.name, why))
+    except OSError:
+        return skipped
+    return skipped

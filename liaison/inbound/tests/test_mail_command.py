@@ -68,7 +68,9 @@ def test_a_folder_of_eml_files_with_every_outcome(riverside_case: Case, tmp_path
     )
     (tmp_path / "b-broken.EML").write_bytes(samples.truncated_multipart())
     (tmp_path / "c-stranger.eml").write_bytes(samples.webmail_complaint(to="info@elsewhere.example"))
-    (tmp_path / "notes.txt").write_text("not a message")
+    # Hidden and temporary files are not messages; the command says it left them.
+    (tmp_path / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    (tmp_path / "d-draft.eml~").write_bytes(samples.html_only())
 
     lines = ingest(str(tmp_path))
 
@@ -78,7 +80,9 @@ def test_a_folder_of_eml_files_with_every_outcome(riverside_case: Case, tmp_path
         "so the message may have been cut short.",
         "c-stranger.eml  quarantined  -  No site for recipient info@elsewhere.example: no site has this "
         "complaints address and no --site was given.",
-        "3 messages: 1 attached to a case, 0 new cases, 2 quarantined, 0 already ingested.",
+        "3 messages: 1 attached to a case, 0 new cases, 2 quarantined, 0 already ingested; 2 skipped.",
+        ".DS_Store  skipped  -  a hidden file",
+        "d-draft.eml~  skipped  -  a temporary file",
     ]
     assert InboundMessage.objects.filter(status=InboundStatus.QUARANTINED).count() == 2
 
