@@ -1,7 +1,8 @@
 """Benchmark of the feedback classifier against the quality goals (a development script, not a test).
 
-Cross-validates on the shared labelled data with the production training code, then prints one JSON
-object. Run from the repository root:
+Cross-validates on the shared labelled data with the production training code, scores every test row three
+ways (with its question and score, bare, and under the demo survey's combined question), trains on each
+trust and tests on the other, then prints one JSON object. Run from the repository root:
 
     DJANGO_SETTINGS_MODULE=tests.settings .venv/bin/python bench/feedback_model.py [--data CSV] [--folds 5]
 """
@@ -22,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from liaison.feedback.analysis.data import read_labelled_csv  # noqa: E402
-from liaison.feedback.analysis.evaluate import cross_validate  # noqa: E402
+from liaison.feedback.analysis.evaluate import cross_validate, train_on_each_group  # noqa: E402
 from liaison.feedback.analysis.labels import THEME_LABELS  # noqa: E402
 from liaison.feedback.analysis.model import FeedbackModel  # noqa: E402
 from liaison.feedback.analysis.train import fit_data  # noqa: E402
@@ -33,9 +34,15 @@ GOALS = {
     "theme_macro_f1": (">=", 0.60),
     "theme_micro_f1": (">=", 0.78),
     "sentiment_accuracy": (">=", 0.72),
-    "train_seconds": ("<", 120.0),
+    "train_seconds": ("<", 300.0),
     "comments_per_second": (">=", 5000.0),
+    # Generalisation: the largest shortfall against the cross-validated figure (positive = worse).
+    "other_trust_gap": ("<=", 0.05),
+    "without_context_polarity_gap": ("<=", 0.03),
+    "without_context_micro_gap": ("<=", 0.03),
 }
+# The figures before issue #16 (docs/feedback-model.md): never lower than these.
+BEFORE = {"theme_macro_f1": 0.551, "theme_micro_f1": 0.735, "sentiment_accuracy": 0.681}
 
 
 def _speed(model: FeedbackModel, texts: list[str]) -> float:
@@ -63,23 +70,42 @@ def main() -> None:
     fit_data(data)
     full_train_seconds = time.perf_counter() - started
 
+    groups = train_on_each_group(args.data)
+    views = cv["views"]
+    gaps = {}
+    for trust, result in groups.items():
+        tested = result["with_context"]
+        gaps[trust] = {
+            "theme_macro_f1": cv["theme_macro_f1"] - tested["theme_macro_f1_present_labels"],
+            "theme_micro_f1": cv["theme_micro_f1"] - tested["theme_micro_f1"],
+            "sentiment_accuracy": cv["sentiment_accuracy"] - tested["sentiment_accuracy"],
+        }
+
     shipped = FeedbackModel.load()
     figures = {
         "theme_macro_f1": round(cv["theme_macro_f1"], 4),
         "theme_micro_f1": round(cv["theme_micro_f1"], 4),
         "sentiment_accuracy": round(cv["sentiment_accuracy"], 4),
         "sentiment_macro_f1": round(cv["sentiment_macro_f1"], 4),
+        "polarity_accuracy": round(cv["polarity_accuracy"], 4),
         # The slower of one cross-validation fold and a fit on every row.
         "train_seconds": round(max(cv["train_seconds"], full_train_seconds), 1),
         "train_seconds_one_fold": round(cv["train_seconds"], 1),
         "train_seconds_all_rows": round(full_train_seconds, 1),
         "comments_per_second": round(_speed(shipped, data.texts)),
         "comments_per_second_cv_folds": round(cv["comments_per_second"]),
+        "other_trust_gap": round(max(max(g.values()) for g in gaps.values()), 4),
+        "without_context_polarity_gap": round(
+            views["with_context"]["polarity_accuracy"] - views["without_context"]["polarity_accuracy"], 4
+        ),
+        "without_context_micro_gap": round(
+            views["with_context"]["theme_micro_f1"] - views["without_context"]["theme_micro_f1"], 4
+        ),
     }
     goals = {}
     for key, (op, target) in GOALS.items():
         value = figures[key]
-        met = value >= target if op == ">=" else value < target
+        met = value >= target if op == ">=" else (value <= target if op == "<=" else value < target)
         goals[key] = {"goal": f"{op} {target:g}", "value": value, "pass": bool(met)}
     result = {
         "method": "cross-validation",
@@ -90,6 +116,18 @@ def main() -> None:
         "std": {
             k: round(cv[f"{k}_std"], 4)
             for k in ("theme_macro_f1", "theme_micro_f1", "sentiment_accuracy", "sentiment_macro_f1")
+        },
+        "views": {name: {k: round(v, 4) for k, v in figures_.items()} for name, figures_ in views.items()},
+        "train_on_other_trust": {
+            trust: {
+                k: ({m: round(x, 4) for m, x in v.items()} if isinstance(v, dict) else v) for k, v in result_.items()
+            }
+            for trust, result_ in groups.items()
+        },
+        "other_trust_gaps": {trust: {k: round(v, 4) for k, v in g.items()} for trust, g in gaps.items()},
+        "not_lower_than_before": {
+            key: {"before": before, "now": figures[key], "pass": figures[key] >= before}
+            for key, before in BEFORE.items()
         },
         "goals": goals,
         "all_goals_met": all(g["pass"] for g in goals.values()),

@@ -41,6 +41,9 @@ COMMENTS = [
 ]
 
 
+COMBINED_DEMO_QUESTION = "What was good, and what could we do better?"
+
+
 def demo_load_feedback(*, answers_per_site: int = 100) -> int:
     """Load once: nothing is added when the demo sites already have feedback."""
     sites = list(Site.objects.filter(code__in=["RGH", "HPM"]))
@@ -63,7 +66,7 @@ def demo_load_feedback(*, answers_per_site: int = 100) -> int:
                 required=True,
             )
             text = services.survey_add_question(
-                acting_user=officer, survey=survey, kind="text", text="What was good, and what could we do better?"
+                acting_user=officer, survey=survey, kind="text", text=COMBINED_DEMO_QUESTION
             )
             departments = list(Department.objects.filter(site=site))
             for _ in range(answers_per_site):

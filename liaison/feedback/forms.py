@@ -122,6 +122,7 @@ class ResponseFilterForm(forms.Form):
 
     theme = forms.CharField(required=False, max_length=200)
     sentiment = forms.TypedChoiceField(choices=Sentiment.choices, coerce=int, required=False, empty_value=None)
+    needs_review = forms.BooleanField(required=False)
 
 
 class CorrectionForm(forms.Form):

@@ -116,6 +116,12 @@ class FeedbackResponse(models.Model):
     themes = models.JSONField(default=list, blank=True)
     sentiment = models.PositiveSmallIntegerField(choices=Sentiment.choices, null=True, blank=True)
     analysed_at = models.DateTimeField(null=True, blank=True)
+    confidence = models.FloatField(
+        null=True, blank=True, help_text="How sure the model was of its themes and sentiment (0–1), when it read them."
+    )
+    needs_review = models.BooleanField(
+        default=False, help_text="The model was unsure: an officer should check it. Cleared by a correction."
+    )
     corrected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -127,7 +133,15 @@ class FeedbackResponse(models.Model):
 
     class Meta:
         ordering = ["-received_on", "-pk"]
-        indexes = [models.Index(fields=["site", "received_on"], name="feedback_site_date_idx")]
+        indexes = [
+            models.Index(fields=["site", "received_on"], name="feedback_site_date_idx"),
+            # Only the answers waiting for an officer: small, and it gives the list's order.
+            models.Index(
+                fields=["site", "-received_on", "-id"],
+                condition=models.Q(needs_review=True),
+                name="feedback_needs_review_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["source", "row_key"], condition=~models.Q(row_key=""), name="feedback_row_once_per_source"

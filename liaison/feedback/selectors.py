@@ -14,6 +14,7 @@ from django.http import Http404
 from liaison.accounts.models import User
 from liaison.accounts.permissions import Cap, can
 from liaison.feedback.models import FeedbackResponse, FeedbackTally, Survey
+from liaison.lib.pagination import capped_count
 from liaison.lib.redact import redact_comment
 from liaison.org.models import Department
 
@@ -22,6 +23,24 @@ def responses_for_user(*, user: User) -> QuerySet[FeedbackResponse]:
     if not can(user, Cap.FEEDBACK_DASHBOARD):
         return FeedbackResponse.objects.none()
     return FeedbackResponse.objects.filter(site_id__in=user.site_ids)
+
+
+def responses_needing_review(responses: QuerySet[FeedbackResponse]) -> QuerySet[FeedbackResponse]:
+    """The answers the model was unsure of and no officer has corrected yet, newest first.
+
+    ``needs_review`` is cleared by a correction, so the flag alone is the rule; the partial index
+    ``feedback_needs_review_idx`` holds only these rows, in this order.
+    """
+    return responses.filter(needs_review=True).order_by("-received_on", "-pk")
+
+
+# The dashboard counts answers waiting for review no further than this: past it the number is "more than".
+REVIEW_COUNT_CAP = 10_000
+
+
+def needs_review_count(*, scope: DashboardScope) -> int:
+    """How many answers in the dashboard's scope wait for an officer's check (up to ``REVIEW_COUNT_CAP + 1``)."""
+    return capped_count(responses_needing_review(scope.answers()), REVIEW_COUNT_CAP)
 
 
 def get_response_for_user(*, user: User, pk: int) -> FeedbackResponse:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import functools
+import json
 import secrets
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -140,12 +143,35 @@ def response_submit(
     return response
 
 
-@functools.cache
 def shipped_model() -> Any:
-    """The model shipped in the package, loaded once per process."""
+    """The model in use, loaded once per process: the one shipped in the package, or the one retrained with
+    officers' corrections where ``LIAISON_FEEDBACK_MODEL_DIR`` names its folder."""
+    return _model_at(getattr(settings, "LIAISON_FEEDBACK_MODEL_DIR", None) or None)
+
+
+@functools.cache
+def _model_at(directory: str | None) -> Any:
     from liaison.feedback.analysis.model import FeedbackModel
 
-    return FeedbackModel.load()
+    return FeedbackModel.load(directory)
+
+
+def corrections_report() -> dict[str, Any] | None:
+    """The before/after figures on officers' corrections kept in the info of the model in use (written by
+    ``liaison feedback train --with-corrections``), or None when it has none.
+
+    Read from the model's JSON file alone: a dashboard page need not load the weights into a web process, and a
+    missing or unreadable model leaves the page working, without the figures.
+    """
+    from liaison.feedback.analysis.model import WEIGHTS_DIR
+
+    directory = Path(getattr(settings, "LIAISON_FEEDBACK_MODEL_DIR", None) or WEIGHTS_DIR)
+    try:
+        info = json.loads((directory / "model.json").read_text(encoding="utf-8")).get("info", {})
+    except (OSError, ValueError, AttributeError):
+        return None
+    report = info.get("corrections_before_after") if isinstance(info, dict) else None
+    return report if isinstance(report, dict) and "before" in report and "after" in report else None
 
 
 def _enqueue_analysis(pk: int) -> None:
@@ -160,12 +186,24 @@ def response_analyse(*, response: FeedbackResponse) -> FeedbackResponse:
         prediction = shipped_model().predict([response.comment], [response.analysis_context])[0]
         with transaction.atomic():
             before = tallies.facts(response)
-            response.themes, response.sentiment = list(prediction.themes), int(prediction.sentiment)
-            response.analysed_at = timezone.now()
-            response.save(update_fields=["themes", "sentiment", "analysed_at"])
+            _apply_prediction(response, prediction, timezone.now())
+            response.save(update_fields=["themes", "sentiment", "analysed_at", *_CONFIDENCE_FIELDS])
             tallies.change([before], [tallies.facts(response)])
     close_the_loop(response=response)
     return response
+
+
+# Stored with each analysis, so the officers' list can show and filter the answers the model was unsure of.
+_CONFIDENCE_FIELDS = ("confidence", "needs_review")
+
+
+def _apply_prediction(response: FeedbackResponse, prediction: Any, at: Any) -> None:
+    """Copy the model's answer onto the response (not saved): themes, sentiment, and how sure it was."""
+    response.themes, response.sentiment = list(prediction.themes), int(prediction.sentiment)
+    response.confidence = round(float(prediction.confidence), 4)
+    # The model's own judgement, kept as it was: a later change of threshold does not re-flag old answers.
+    response.needs_review = bool(prediction.needs_review)
+    response.analysed_at = at
 
 
 def analyse_pending_responses(*, batch_size: int = 2000) -> int:
@@ -192,11 +230,7 @@ def analyse_pending_responses(*, batch_size: int = 2000) -> int:
         predictions = model.predict([r.comment for r in batch], [r.analysis_context for r in batch])
         before = [tallies.facts(r) for r in batch]
         for response, prediction in zip(batch, predictions, strict=True):
-            response.themes, response.sentiment, response.analysed_at = (
-                list(prediction.themes),
-                int(prediction.sentiment),
-                now,
-            )
+            _apply_prediction(response, prediction, now)
         with transaction.atomic():
             # Only answers still unanalysed and uncorrected are written: an officer's correction made while
             # the model was reading stands.
@@ -224,20 +258,24 @@ _ANALYSIS_FIELDS = (
 
 
 def _write_analysis(batch: list[FeedbackResponse]) -> set[int]:
-    """Store a batch's themes and sentiment with one UPDATE; returns the ids actually written."""
+    """Store a batch's themes, sentiment and confidence with one UPDATE; returns the ids actually written."""
     if not batch:
         return set()
     table = connection.ops.quote_name(FeedbackResponse._meta.db_table)
     themes_field = FeedbackResponse._meta.get_field("themes")
     at = connection.ops.adapt_datetimefield_value(batch[0].analysed_at)
-    rows = [(r.pk, themes_field.get_db_prep_save(r.themes, connection), r.sentiment) for r in batch]
+    rows = [
+        (r.pk, themes_field.get_db_prep_save(r.themes, connection), r.sentiment, r.confidence, r.needs_review)
+        for r in batch
+    ]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            values = ", ".join(["(%s, %s::jsonb, %s)"] * len(rows))
+            values = ", ".join(["(%s, %s::jsonb, %s, %s::double precision, %s::boolean)"] * len(rows))
             # Our own table and column names; every value is a parameter.
             cursor.execute(
-                f"UPDATE {table} AS r SET themes = v.themes, sentiment = v.sentiment, analysed_at = %s "  # noqa: S608
-                f"FROM (VALUES {values}) AS v(id, themes, sentiment) "
+                f"UPDATE {table} AS r SET themes = v.themes, sentiment = v.sentiment, analysed_at = %s, "  # noqa: S608
+                "confidence = v.confidence, needs_review = v.needs_review "
+                f"FROM (VALUES {values}) AS v(id, themes, sentiment, confidence, needs_review) "
                 "WHERE r.id = v.id AND r.analysed_at IS NULL AND r.corrected_at IS NULL RETURNING r.id",
                 [at, *(value for row in rows for value in row)],
             )
@@ -252,8 +290,13 @@ def _write_analysis(batch: list[FeedbackResponse]) -> set[int]:
         )
         written = {row[0] for row in cursor.fetchall()}
         cursor.executemany(
-            f"UPDATE {table} SET themes = %s, sentiment = %s, analysed_at = %s WHERE id = %s",  # noqa: S608
-            [(themes, sentiment, at, pk) for pk, themes, sentiment in rows if pk in written],
+            f"UPDATE {table} SET themes = %s, sentiment = %s, analysed_at = %s, "  # noqa: S608
+            "confidence = %s, needs_review = %s WHERE id = %s",
+            [
+                (themes, sentiment, at, confidence, needs_review, pk)
+                for pk, themes, sentiment, confidence, needs_review in rows
+                if pk in written
+            ],
         )
         return written
 
@@ -297,7 +340,9 @@ def response_correct(
         counted_before = tallies.facts(response)
         response.themes, response.sentiment = sorted(themes), sentiment
         response.corrected_by, response.corrected_at = acting_user, timezone.now()
-        response.save(update_fields=["themes", "sentiment", "corrected_by", "corrected_at"])
+        # An officer has checked it: it no longer waits in the "needs review" list (its confidence stays).
+        response.needs_review = False
+        response.save(update_fields=["themes", "sentiment", "corrected_by", "corrected_at", "needs_review"])
         tallies.change([counted_before], [tallies.facts(response)])
         audit_record(
             action="feedback.correct",

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,6 +30,7 @@ from liaison.feedback.themes import THEME_LABELS
 from liaison.lib.dbrouter import reads_from_replica
 from liaison.lib.emails import site_url
 from liaison.lib.errors import ApplicationError
+from liaison.lib.pagination import CappedPaginator
 from liaison.lib.pdf import render_pdf
 from liaison.lib.ratelimit import allow, client_key, key_for
 from liaison.org.models import Site
@@ -71,6 +72,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "department_rows": department_rows,
             "theme_rows": [(theme, count, data.examples.get(theme, [])) for theme, count in data.themes],
             "can_work": can_work,
+            "needs_review": selectors.needs_review_count(scope=scope),
+            "review_cap": selectors.REVIEW_COUNT_CAP,
+            "corrections_report": services.corrections_report(),
         },
     )
 
@@ -90,11 +94,23 @@ def response_list(request: HttpRequest) -> HttpResponse:
     if chosen is not None:
         responses = responses.filter(sentiment=chosen)
     sentiment = "" if chosen is None else str(chosen)
-    page = Paginator(responses, 50).get_page(request.GET.get("page"))
+    needs_review = bool(filters.cleaned_data.get("needs_review"))
+    if needs_review:
+        responses = selectors.responses_needing_review(responses)
+    # The count stops at a cap, so a million answers cost no more to page through than a thousand.
+    page = CappedPaginator(responses, 50).get_page(request.GET.get("page"))
+    kept = {"theme": theme, "sentiment": sentiment, "needs_review": "1" if needs_review else ""}
     return render(
         request,
         "feedback/responses.html",
-        {"page": page, "theme": theme, "sentiment": sentiment, "labels": THEME_LABELS},
+        {
+            "page": page,
+            "theme": theme,
+            "sentiment": sentiment,
+            "needs_review": needs_review,
+            "labels": THEME_LABELS,
+            "query": urlencode({k: v for k, v in kept.items() if v}),
+        },
     )
 
 
@@ -122,7 +138,10 @@ def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
             site=response.site,
             details={"page": "feedback response with contact details"},
         )
-    return render(request, "feedback/response.html", {"response": response, "form": form})
+    confidence = None if response.confidence is None else round(100 * response.confidence)
+    return render(
+        request, "feedback/response.html", {"response": response, "form": form, "confidence_percent": confidence}
+    )
 
 
 def survey_list(request: HttpRequest) -> HttpResponse:

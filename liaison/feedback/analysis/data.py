@@ -21,6 +21,7 @@ TEXT_COLUMN = "FFT answer"
 SENTIMENT_COLUMN = "Comment sentiment"
 QUESTION_COLUMN = "FFT question"
 SCORE_COLUMN = "FFT categorical answer"
+GROUP_COLUMN = "Trust"
 
 
 @dataclass
@@ -30,12 +31,16 @@ class LabelledData:
     sentiments: npt.NDArray[np.int64]  # 1..5, 0 where not labelled
     labels: list[str]
     contexts: list[Context] = field(default_factory=list)
+    # Where each row came from (the shared file's ``Trust``), for train-on-one, test-on-the-other checks.
+    groups: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.contexts:
             self.contexts = [NO_CONTEXT] * len(self.texts)
-        if len(self.contexts) != len(self.texts):
-            raise ValueError("Each text needs one context.")
+        if not self.groups:
+            self.groups = [""] * len(self.texts)
+        if len(self.contexts) != len(self.texts) or len(self.groups) != len(self.texts):
+            raise ValueError("Each text needs one context and one group.")
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -47,6 +52,7 @@ class LabelledData:
             self.sentiments[rows],
             self.labels,
             [self.contexts[i] for i in rows],
+            [self.groups[i] for i in rows],
         )
 
 
@@ -83,6 +89,7 @@ def read_labelled_csv(path: str | Path, labels: Sequence[str]) -> LabelledData:
         themes: list[list[int]] = []
         sentiments: list[int] = []
         contexts: list[Context] = []
+        groups: list[str] = []
         for row_number, row in enumerate(reader, start=2):
             text = (row[TEXT_COLUMN] or "").strip()
             if not text:
@@ -91,10 +98,12 @@ def read_labelled_csv(path: str | Path, labels: Sequence[str]) -> LabelledData:
             themes.append([1 if (row[label] or "").strip() not in ("", "0") else 0 for label in labels])
             sentiments.append(_sentiment(row[SENTIMENT_COLUMN] or "", row_number))
             contexts.append(Context(question=row.get(QUESTION_COLUMN) or "", fft_score=_score(row.get(SCORE_COLUMN))))
+            groups.append((row.get(GROUP_COLUMN) or "").strip())
     return LabelledData(
         texts=texts,
         themes=np.array(themes, dtype=np.int8).reshape(len(texts), len(labels)),
         sentiments=np.array(sentiments, dtype=np.int64),
         labels=list(labels),
         contexts=contexts,
+        groups=groups,
     )

@@ -1,8 +1,14 @@
-"""Measuring the feedback classifier: theme F1 (macro and micro over the labels), sentiment, and speed."""
+"""Measuring the feedback classifier: theme F1 (macro and micro over the labels), sentiment, polarity and speed.
+
+Besides fit on held-out rows of the same data, two checks of how it generalises: each comment scored again
+without its context and with a differently worded question ("views"), and a model trained on one group of
+rows (one trust) scored on the other (``train_on_each_group``).
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +19,8 @@ from liaison.feedback.analysis.data import LabelledData, read_labelled_csv
 from liaison.feedback.analysis.folds import stratified_folds
 from liaison.feedback.analysis.labels import SENTIMENTS, THEME_LABELS
 from liaison.feedback.analysis.model import FeedbackModel
-from liaison.feedback.analysis.train import TrainConfig, fit_data
+from liaison.feedback.analysis.text import NO_CONTEXT, Context
+from liaison.feedback.analysis.train import COMBINED_QUESTION, TrainConfig, fit_data
 
 
 def _ratio(a: float, b: float) -> float:
@@ -43,6 +50,11 @@ def theme_metrics(truth: npt.NDArray[np.int8], predicted: npt.NDArray[np.bool_],
     }
 
 
+def polarity(sentiments: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """1–2 positive (0), 3 mixed (1), 4–5 negative (2): what a manager reads first."""
+    return np.select([sentiments <= 2, sentiments == 3], [0, 1], 2)
+
+
 def sentiment_metrics(truth: npt.NDArray[np.int64], predicted: npt.NDArray[np.int64]) -> dict[str, Any]:
     labelled = truth > 0
     t, p = truth[labelled], predicted[labelled]
@@ -51,8 +63,29 @@ def sentiment_metrics(truth: npt.NDArray[np.int64], predicted: npt.NDArray[np.in
     return {
         "sentiment_accuracy": _ratio((t == p).sum(), len(t)),
         "sentiment_macro_f1": float(np.mean(f1)) if f1 else 0.0,
+        "polarity_accuracy": _ratio((polarity(t) == polarity(p)).sum(), len(t)),
         "sentiment_rows": int(labelled.sum()),
     }
+
+
+# Each test row is also scored as it would arrive elsewhere: bare, and under the demo survey's one question.
+VIEWS: dict[str, Callable[[Context], Context]] = {
+    "with_context": lambda context: context,
+    "without_context": lambda context: NO_CONTEXT,
+    "combined_question": lambda context: Context(question=COMBINED_QUESTION, fft_score=context.fft_score),
+}
+SUMMARY_KEYS = ("theme_macro_f1", "theme_micro_f1", "sentiment_accuracy", "sentiment_macro_f1", "polarity_accuracy")
+
+
+def evaluate_views(model: FeedbackModel, data: LabelledData) -> dict[str, dict[str, Any]]:
+    """``evaluate_data`` once per view of the rows' contexts."""
+    results = {}
+    for name, view in VIEWS.items():
+        viewed = LabelledData(
+            data.texts, data.themes, data.sentiments, data.labels, [view(c) for c in data.contexts], data.groups
+        )
+        results[name] = evaluate_data(model, viewed)
+    return results
 
 
 def evaluate_data(model: FeedbackModel, data: LabelledData) -> dict[str, Any]:
@@ -82,6 +115,10 @@ def evaluate(model: FeedbackModel, csv_path: str | Path) -> dict[str, Any]:
     return evaluate_data(model, read_labelled_csv(csv_path, model.labels))
 
 
+def _mean_of(results: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[str, float]:
+    return {key: float(np.mean([r[key] for r in results])) for key in keys}
+
+
 def cross_validate(
     csv_path: str | Path,
     folds: int = 5,
@@ -90,29 +127,30 @@ def cross_validate(
     config: TrainConfig | None = None,
     labels: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Train on all folds but one, score on that one, and average; folds balance themes and sentiments."""
+    """Train on all folds but one, score on that one, and average; folds balance themes and sentiments.
+
+    The top-level figures score the test rows with their context; ``views`` has the same figures for each view.
+    """
     data = read_labelled_csv(csv_path, labels or list(THEME_LABELS))
     sentiment_columns = (data.sentiments[:, None] == np.array(SENTIMENTS)).astype(np.int8)
     fold = stratified_folds(np.hstack([data.themes, sentiment_columns]), folds, seed=seed)
     results = []
+    views: dict[str, list[dict[str, Any]]] = {name: [] for name in VIEWS}
     for f in range(folds):
         train_rows, test_rows = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
         started = time.perf_counter()
         model = fit_data(data.subset(train_rows), config)
         train_seconds = time.perf_counter() - started
-        result = evaluate_data(model, data.subset(test_rows))
+        viewed = evaluate_views(model, data.subset(test_rows))
+        for name, result in viewed.items():
+            views[name].append(result)
+        result = viewed["with_context"]
         result["train_seconds"] = train_seconds
         results.append(result)
-    keys = [
-        "theme_macro_f1",
-        "theme_micro_f1",
-        "sentiment_accuracy",
-        "sentiment_macro_f1",
-        "comments_per_second",
-        "train_seconds",
-    ]
-    summary: dict[str, Any] = {key: float(np.mean([r[key] for r in results])) for key in keys}
-    summary.update({f"{key}_std": float(np.std([r[key] for r in results])) for key in keys[:4]})
+    keys = (*SUMMARY_KEYS, "comments_per_second", "train_seconds")
+    summary: dict[str, Any] = _mean_of(results, keys)
+    summary.update({f"{key}_std": float(np.std([r[key] for r in results])) for key in SUMMARY_KEYS})
+    summary["views"] = {name: _mean_of(rows, SUMMARY_KEYS) for name, rows in views.items()}
     summary["folds"] = folds
     summary["seed"] = seed
     summary["rows"] = len(data)
@@ -126,3 +164,39 @@ def cross_validate(
         for j, label in enumerate(data.labels)
     ]
     return summary
+
+
+def train_on_each_group(
+    csv_path: str | Path, *, config: TrainConfig | None = None, labels: list[str] | None = None
+) -> dict[str, Any]:
+    """For each group (trust) in the file: train on every other group's rows, score on this group's rows.
+
+    Labels a group never uses are left out of its macro F1 (a trust's services decide which themes occur).
+    """
+    data = read_labelled_csv(csv_path, labels or list(THEME_LABELS))
+    groups = sorted(set(data.groups) - {""})
+    if len(groups) < 2:
+        raise ValueError("Group-wise evaluation needs at least two groups (trusts) in the file.")
+    names = np.asarray(data.groups)
+    out: dict[str, Any] = {}
+    for group in groups:
+        test_rows, train_rows = np.flatnonzero(names == group), np.flatnonzero(names != group)
+        model = fit_data(data.subset(train_rows), config)
+        test = data.subset(test_rows)
+        present = test.themes.sum(axis=0) > 0
+        viewed = evaluate_views(model, test)
+        out[group] = {
+            "train_rows": len(train_rows),
+            "test_rows": len(test_rows),
+            "labels_present": int(present.sum()),
+            **{
+                name: {
+                    **{key: result[key] for key in SUMMARY_KEYS},
+                    "theme_macro_f1_present_labels": float(
+                        np.mean([row["f1"] for row, on in zip(result["per_label"], present, strict=True) if on])
+                    ),
+                }
+                for name, result in viewed.items()
+            },
+        }
+    return out

@@ -20,10 +20,18 @@ import numpy as np
 import numpy.typing as npt
 
 from liaison.feedback.analysis.labels import SENTIMENTS
-from liaison.feedback.analysis.text import Block, Context, Vectoriser
+from liaison.feedback.analysis.text import (
+    Block,
+    Context,
+    FeatureBlock,
+    MeaningBlock,
+    PolarityBlock,
+    Vectoriser,
+    WordVectors,
+)
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-FORMAT_VERSION = 2  # 2: feature blocks carry a scale; context blocks
+FORMAT_VERSION = 3  # 2: feature blocks carry a scale; context blocks. 3: the meaning block (word vectors)
 _ARRAYS = "model.npz"
 _CONFIG = "model.json"
 # Small batches keep the gathered weight rows in cache: about twice as fast as one big batch.
@@ -32,15 +40,40 @@ _BATCH = 128
 Array = npt.NDArray[np.float32]
 
 
+# Below this confidence an answer is marked for an officer to check.
+LOW_CONFIDENCE = 0.6
+
+
 @dataclass(frozen=True)
 class Prediction:
     themes: list[str]
     sentiment: int
     theme_scores: dict[str, float] = field(repr=False)
+    # 0..1: how sure the model is of the whole answer (its least certain part: polarity or a theme decision).
+    confidence: float = 1.0
+
+    @property
+    def needs_review(self) -> bool:
+        return self.confidence < LOW_CONFIDENCE
 
 
 def _sigmoid(x: Array) -> Array:
     return (1.0 / (1.0 + np.exp(-np.clip(x, -30.0, 30.0)))).astype(np.float32)
+
+
+def _confidence(p: Array, thresholds: Array, logits: Array) -> Array:
+    """How sure the model is of each answer: the least certain of its polarity and its theme decisions.
+
+    Polarity: the probability of the polarity it gave (positive 1–2, mixed 3, negative 4–5). A theme decision
+    is as sure as its probability is far from that label's threshold, on a 0.5 (on the threshold) to 1 scale.
+    """
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    sentiment = e / e.sum(axis=1, keepdims=True)
+    polarity = np.stack([sentiment[:, :2].sum(axis=1), sentiment[:, 2], sentiment[:, 3:].sum(axis=1)], axis=1)
+    above = (p - thresholds) / np.maximum(1.0 - thresholds, 1e-6)
+    below = (thresholds - p) / np.maximum(thresholds, 1e-6)
+    themes = 0.5 + 0.5 * np.where(p >= thresholds, above, below)
+    return np.minimum(polarity.max(axis=1), themes.min(axis=1)).astype(np.float32)
 
 
 def _pack_strings(strings: Sequence[str]) -> npt.NDArray[np.uint8]:
@@ -106,40 +139,52 @@ class FeedbackModel:
         self, texts: Sequence[str], contexts: Sequence[Context] | None = None
     ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64], Array]:
         """Themes as a boolean matrix, sentiments (1..5) and theme probabilities, for a whole batch."""
+        themes, sentiments, probabilities, _ = self.predict_with_confidence(texts, contexts)
+        return themes, sentiments, probabilities
+
+    def predict_with_confidence(
+        self, texts: Sequence[str], contexts: Sequence[Context] | None = None
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64], Array, Array]:
+        """As ``predict_arrays``, with each answer's confidence (0..1) as a fourth array."""
         if contexts is not None and len(contexts) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(contexts)} contexts.")
         n, k = len(texts), len(self.labels)
         themes = np.zeros((n, k), dtype=bool)
         sentiments = np.zeros(n, dtype=np.int64)
         probabilities = np.zeros((n, k), dtype=np.float32)
+        confidence = np.zeros(n, dtype=np.float32)
         for start in range(0, n, _BATCH):
             batch = list(texts[start : start + _BATCH])
             batch_contexts = None if contexts is None else list(contexts[start : start + _BATCH])
-            scores = self.vectoriser.transform(batch, batch_contexts).dot(self._weights) + self._bias
+            scores = self.vectoriser.dot(batch, batch_contexts, self._weights) + self._bias
             p = _sigmoid(scores[:, :k] * self.calibration[:, 0] + self.calibration[:, 1])
             logits = scores[:, k:]
-            probabilities[start : start + len(batch)] = p
-            themes[start : start + len(batch)] = p >= self.thresholds
-            sentiments[start : start + len(batch)] = np.asarray(SENTIMENTS)[logits.argmax(axis=1)]
-        return themes, sentiments, probabilities
+            rows = slice(start, start + len(batch))
+            probabilities[rows] = p
+            themes[rows] = p >= self.thresholds
+            sentiments[rows] = np.asarray(SENTIMENTS)[logits.argmax(axis=1)]
+            confidence[rows] = _confidence(p, self.thresholds, logits)
+        return themes, sentiments, probabilities, confidence
 
     def predict(self, texts: Sequence[str], contexts: Sequence[Context] | None = None) -> list[Prediction]:
         """One prediction per text; ``contexts`` (one per text) adds each answer's question and FFT score."""
-        themes, sentiments, probabilities = self.predict_arrays(texts, contexts)
+        themes, sentiments, probabilities, confidence = self.predict_with_confidence(texts, contexts)
         labels = self.labels
         scores = np.round(probabilities.astype(np.float64), 4).tolist()
         chosen = themes.tolist()
+        sure = np.round(confidence.astype(np.float64), 3).tolist()
         return [
             Prediction(
                 themes=[label for label, on in zip(labels, chosen[i], strict=True) if on],
                 sentiment=int(sentiments[i]),
                 theme_scores=dict(zip(labels, scores[i], strict=True)),
+                confidence=sure[i],
             )
             for i in range(len(texts))
         ]
 
     def _scores(self, texts: Sequence[str], contexts: Sequence[Context] | None, weights: Array, bias: Array) -> Array:
-        return self.vectoriser.transform(list(texts), None if contexts is None else list(contexts)).dot(weights) + bias
+        return self.vectoriser.dot(list(texts), None if contexts is None else list(contexts), weights) + bias
 
     # Storage
 
@@ -153,16 +198,26 @@ class FeedbackModel:
             "sentiment_weights": self.sentiment_weights,
             "sentiment_bias": self.sentiment_bias,
         }
+        features = []
         for i, block in enumerate(self.vectoriser.blocks):
-            arrays[f"vocabulary_{i}"] = _pack_strings(block.vocabulary)
             arrays[f"idf_{i}"] = block.idf
+            spec: dict[str, Any] = {"kind": block.kind, "size": block.width, "scale": block.scale}
+            if isinstance(block, MeaningBlock | PolarityBlock):
+                # The table is the same for every model trained from it: one file beside the weights.
+                table = directory / WordVectors.FILE
+                if not table.exists():
+                    block.vectors.save(table)
+                spec["vectors"] = WordVectors.FILE
+            else:
+                arrays[f"vocabulary_{i}"] = _pack_strings(block.vocabulary)
+            features.append(spec)
         np.savez_compressed(directory / _ARRAYS, allow_pickle=False, **arrays)
         config = {
             "format": FORMAT_VERSION,
             "labels": self.labels,
             "thresholds": [float(t) for t in self.thresholds],
             "sentiments": list(SENTIMENTS),
-            "features": [{"kind": b.kind, "size": len(b.vocabulary), "scale": b.scale} for b in self.vectoriser.blocks],
+            "features": features,
             "info": self.info,
         }
         (directory / _CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -174,10 +229,15 @@ class FeedbackModel:
         if config.get("format") != FORMAT_VERSION:
             raise ValueError(f"Unsupported model format {config.get('format')!r} in {directory}.")
         with np.load(directory / _ARRAYS, allow_pickle=False) as arrays:
-            blocks = [
-                Block(spec["kind"], _unpack_strings(arrays[f"vocabulary_{i}"]), arrays[f"idf_{i}"], spec["scale"])
-                for i, spec in enumerate(config["features"])
-            ]
+            blocks: list[FeatureBlock] = []
+            for i, spec in enumerate(config["features"]):
+                values, scale = arrays[f"idf_{i}"], spec["scale"]
+                if spec["kind"] == MeaningBlock.kind:
+                    blocks.append(MeaningBlock(WordVectors.load(directory / spec["vectors"]), values, scale))
+                elif spec["kind"] == PolarityBlock.kind:
+                    blocks.append(PolarityBlock(WordVectors.load(directory / spec["vectors"]), values, scale))
+                else:
+                    blocks.append(Block(spec["kind"], _unpack_strings(arrays[f"vocabulary_{i}"]), values, scale))
             return cls(
                 vectoriser=Vectoriser(blocks),
                 labels=config["labels"],

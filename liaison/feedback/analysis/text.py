@@ -15,6 +15,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain, pairwise
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -51,10 +53,10 @@ def question_kind(prompt: str) -> str:
         return ""
     if "dissatisf" in prompt:  # "… satisfied and/or dissatisfied with": both sides at once
         return "both"
-    for kind, pattern in _QUESTION_KINDS:
-        if pattern.search(prompt):
-            return kind
-    return "other"
+    kinds = [kind for kind, pattern in _QUESTION_KINDS if pattern.search(prompt)]
+    if "good" in kinds and "better" in kinds:  # "What was good, and what could we do better?"
+        return "both"
+    return kinds[0] if kinds else "other"
 
 
 def _context_tokens(context: Context) -> list[str]:
@@ -144,6 +146,10 @@ class Block:
         self.scale = float(scale)
         self._word_cache: dict[str, list[int]] = {}
 
+    @property
+    def width(self) -> int:
+        return len(self.vocabulary)
+
     @classmethod
     def fit(
         cls, kind: str, texts: Sequence[str], contexts: Sequence[Context], min_df: int, scale: float = 1.0
@@ -191,6 +197,184 @@ class Block:
         return SparseRows(indptr, indices.astype(np.int64), values.astype(np.float32), width)
 
 
+class WordVectors:
+    """Static word vectors distilled from a sentence-embedding model (``tools/distil_word_vectors.py``).
+
+    A word's vector carries its meaning to wording the training comments never used: "dreadful" lies near
+    "awful" and "terrible", so a comment that says "dreadful" reads as one that says "awful".
+    """
+
+    FILE = "word_vectors.npz"
+
+    def __init__(self, words: Sequence[str], vectors: npt.NDArray[np.floating[Any]]) -> None:
+        if len(words) != len(vectors):
+            raise ValueError("Word and vector counts differ.")
+        self.words = list(words)
+        self.index = {word: i for i, word in enumerate(self.words)}
+        self.vectors = np.asarray(vectors, dtype=np.float32)
+
+    @property
+    def dims(self) -> int:
+        return int(self.vectors.shape[1])
+
+    @classmethod
+    def load(cls, path: str | Path) -> WordVectors:
+        return _load_word_vectors(str(Path(path).resolve()))
+
+    def save(self, path: str | Path) -> None:
+        """Words as UTF-8 lines; vectors as int8 with one float16 scale per word (a quarter of float32)."""
+        packed = np.frombuffer("\n".join(self.words).encode("utf-8"), dtype=np.uint8)
+        scales = np.abs(self.vectors).max(axis=1) / 127.0
+        scales[scales == 0] = 1.0
+        quantised = np.round(self.vectors / scales[:, None]).astype(np.int8)
+        np.savez_compressed(path, allow_pickle=False, words=packed, vectors=quantised, scales=scales.astype(np.float16))
+
+
+@functools.lru_cache(maxsize=4)  # one table serves every model loaded from the same directory
+def _load_word_vectors(path: str) -> WordVectors:
+    with np.load(path, allow_pickle=False) as arrays:
+        text = arrays["words"].tobytes().decode("utf-8")
+        vectors = arrays["vectors"].astype(np.float32)
+        if "scales" in arrays:
+            vectors *= arrays["scales"].astype(np.float32)[:, None]
+        return WordVectors(text.split("\n") if text else [], vectors)
+
+
+class MeaningBlock:
+    """A comment's meaning as the idf-weighted mean of its words' vectors, L2-normalised, then scaled.
+
+    Dense: every row has ``dims`` values (zeros when no word is known). ``idf`` holds one weight per word of
+    the table, from the training comments (words they never used get the highest weight, as the rarest).
+    """
+
+    kind = "meaning"
+
+    def __init__(self, vectors: WordVectors, idf: npt.NDArray[np.float32], scale: float = 1.0) -> None:
+        if len(idf) != len(vectors.words):
+            raise ValueError("One weight per word of the table is needed.")
+        self.vectors = vectors
+        self.idf = np.asarray(idf, dtype=np.float32)
+        self.scale = float(scale)
+        self.vocabulary: list[str] = []  # nothing to look up by n-gram: the table is the vocabulary
+        self._weighted = self.vectors.vectors * self.idf[:, None]
+
+    @property
+    def width(self) -> int:
+        return self.vectors.dims
+
+    @classmethod
+    def fit(cls, vectors: WordVectors, texts: Sequence[str], scale: float = 1.0) -> MeaningBlock:
+        document_frequency: Counter[str] = Counter()
+        for text in texts:
+            document_frequency.update(set(_WORD.findall(normalise(text))))
+        n = len(texts)
+        df = np.array([document_frequency.get(word, 0) for word in vectors.words], dtype=np.float64)
+        idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+        return cls(vectors, idf.astype(np.float32), scale)
+
+    def transform(self, texts: Sequence[str], contexts: Sequence[Context]) -> SparseRows:
+        n, dims = len(texts), self.width
+        dense = self.dense(texts)
+        indptr = np.arange(0, n * dims + 1, dims, dtype=np.int64)
+        indices = np.tile(np.arange(dims, dtype=np.int64), n)
+        return SparseRows(indptr, indices, dense.reshape(-1), dims)
+
+    def dense(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """The block as a dense ``(len(texts), dims)`` array: a matrix product is faster than a sparse gather."""
+        n, dims = len(texts), self.width
+        index = self.vectors.index
+        per_text = [[index[w] for w in _WORD.findall(normalise(text)) if w in index] for text in texts]
+        lengths = np.fromiter((len(ids) for ids in per_text), dtype=np.int64, count=n)
+        dense = np.zeros((n, dims), dtype=np.float32)
+        if lengths.sum():
+            flat = np.fromiter(chain.from_iterable(per_text), dtype=np.int64, count=int(lengths.sum()))
+            starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+            rows = np.vstack([self._weighted[flat], np.zeros((1, dims), dtype=np.float32)])
+            sums = np.add.reduceat(rows, np.minimum(starts, len(flat)), axis=0)
+            sums[lengths == 0] = 0.0
+            norms = np.linalg.norm(sums, axis=1, keepdims=True)
+            norms[norms == 0] = 1.0
+            dense = (sums / norms * self.scale).astype(np.float32)
+        return dense
+
+
+# Words that plainly praise or plainly complain, chosen here. A word's polarity is how much nearer its vector lies
+# to the first group than to the second (semantic orientation), so every word of the table gets one.
+PRAISE = [
+    *("excellent", "wonderful", "fantastic", "outstanding", "brilliant", "lovely", "great", "good", "kind"),
+    *("helpful", "caring", "compassionate", "supportive", "reassuring", "friendly", "polite", "professional"),
+    *("thank", "grateful", "pleased", "happy", "clean", "quick"),
+]
+COMPLAINT = [
+    *("awful", "terrible", "horrible", "appalling", "shocking", "disgusting", "unacceptable", "worst", "poor"),
+    *("bad", "rude", "dismissive", "unhelpful", "useless", "unprofessional", "careless", "neglected", "ignored"),
+    *("dirty", "filthy", "chaotic", "disappointed", "angry", "upset", "slow", "late"),
+]
+
+
+class PolarityBlock:
+    """How positive or negative a comment's words are, from a polarity for every word of the vector table.
+
+    A word's polarity is its semantic orientation: the mean similarity of its vector to words of praise minus
+    that to words of complaint (``PRAISE``, ``COMPLAINT``), scaled to −1..1. It comes from the vectors alone,
+    not from the training labels, so "dreadful" (never in the training comments) scores like "awful". A
+    comment's features: its most negative and most positive word, the mean, and the shares of clearly negative
+    and clearly positive words (5 values, scaled).
+    """
+
+    kind = "polarity"
+    _FEATURES = 5
+    _CLEAR = 0.25
+
+    def __init__(self, vectors: WordVectors, scores: npt.NDArray[np.float32], scale: float = 1.0) -> None:
+        if len(scores) != len(vectors.words):
+            raise ValueError("One score per word of the table is needed.")
+        self.vectors = vectors
+        self.idf = np.asarray(scores, dtype=np.float32)  # stored where the other blocks keep their idf
+        self.scale = float(scale)
+        self.vocabulary: list[str] = []
+
+    @property
+    def width(self) -> int:
+        return self._FEATURES
+
+    @classmethod
+    def fit(cls, vectors: WordVectors, scale: float = 1.0) -> PolarityBlock:
+        table, index = vectors.vectors, vectors.index
+        praise = table[[index[w] for w in PRAISE if w in index]].mean(axis=0)
+        complaint = table[[index[w] for w in COMPLAINT if w in index]].mean(axis=0)
+        scores = table @ praise - table @ complaint
+        scores /= max(float(np.abs(scores).max()), 1e-6)
+        return cls(vectors, scores.astype(np.float32), scale)
+
+    def dense(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        index = self.vectors.index
+        out = np.zeros((len(texts), self._FEATURES), dtype=np.float32)
+        for row, text in enumerate(texts):
+            ids = [index[w] for w in _WORD.findall(normalise(text)) if w in index]
+            if not ids:
+                continue
+            scores = self.idf[ids]
+            out[row] = (
+                scores.min(),
+                scores.max(),
+                scores.mean(),
+                (scores <= -self._CLEAR).mean(),
+                (scores >= self._CLEAR).mean(),
+            )
+        return out * self.scale
+
+    def transform(self, texts: Sequence[str], contexts: Sequence[Context]) -> SparseRows:
+        n, width = len(texts), self.width
+        dense = self.dense(texts)
+        indptr = np.arange(0, n * width + 1, width, dtype=np.int64)
+        return SparseRows(indptr, np.tile(np.arange(width, dtype=np.int64), n), dense.reshape(-1), width)
+
+
+FeatureBlock = Block | MeaningBlock | PolarityBlock
+DENSE_BLOCKS = (MeaningBlock, PolarityBlock)
+
+
 ANALYSERS: dict[str, Callable[[str, Context], list[str]]] = {
     "words": lambda text, context: word_grams(text),
     "chars": lambda text, context: char_grams(text),
@@ -199,23 +383,26 @@ ANALYSERS: dict[str, Callable[[str, Context], list[str]]] = {
 }
 
 # The blocks of the default model, with their weights against the text blocks (chosen by cross-validation).
+# The context blocks are weighted down so that the question and score nudge the reading rather than decide it.
 DEFAULT_BLOCKS: tuple[tuple[str, float], ...] = (
     ("words", 1.0),
     ("chars", 1.0),
-    ("context", 0.85),
-    ("question_words", 0.5),
+    ("meaning", 2.0),
+    ("polarity", 10.0),
+    ("context", 0.4),
+    ("question_words", 0.25),
 )
 
 
 class Vectoriser:
     """Several blocks side by side; column offsets follow the order of the blocks."""
 
-    def __init__(self, blocks: Sequence[Block]) -> None:
+    def __init__(self, blocks: Sequence[FeatureBlock]) -> None:
         self.blocks = list(blocks)
 
     @property
     def width(self) -> int:
-        return sum(len(b.vocabulary) for b in self.blocks)
+        return sum(b.width for b in self.blocks)
 
     @classmethod
     def fit(
@@ -224,9 +411,36 @@ class Vectoriser:
         contexts: Sequence[Context] | None = None,
         blocks: Sequence[tuple[str, float]] = DEFAULT_BLOCKS,
         min_df: int = 2,
+        word_vectors: WordVectors | None = None,
     ) -> Vectoriser:
         contexts = _contexts(texts, contexts)
-        return cls([Block.fit(kind, texts, contexts, min_df, scale) for kind, scale in blocks])
+        fitted: list[FeatureBlock] = []
+        for kind, scale in blocks:
+            if kind == MeaningBlock.kind:
+                if word_vectors is not None:
+                    fitted.append(MeaningBlock.fit(word_vectors, texts, scale))
+            elif kind == PolarityBlock.kind:
+                if word_vectors is not None:
+                    fitted.append(PolarityBlock.fit(word_vectors, scale))
+            else:
+                fitted.append(Block.fit(kind, texts, contexts, min_df, scale))
+        return cls(fitted)
+
+    def dot(
+        self, texts: Sequence[str], contexts: Sequence[Context] | None, weights: npt.NDArray[np.float32]
+    ) -> npt.NDArray[np.float32]:
+        """``transform(texts, contexts)`` times ``weights``, block by block (dense blocks by matrix product)."""
+        contexts = _contexts(texts, contexts)
+        total = np.zeros((len(texts), weights.shape[1]), dtype=np.float32)
+        offset = 0
+        for block in self.blocks:
+            part = weights[offset : offset + block.width]
+            if isinstance(block, DENSE_BLOCKS):
+                total += block.dense(texts) @ part
+            else:
+                total += block.transform(texts, contexts).dot(part)
+            offset += block.width
+        return total
 
     def transform(self, texts: Sequence[str], contexts: Sequence[Context] | None = None) -> SparseRows:
         contexts = _contexts(texts, contexts)

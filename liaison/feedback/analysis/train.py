@@ -19,13 +19,22 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.linear_model import LogisticRegression
 
 from liaison.feedback.analysis.data import LabelledData, read_labelled_csv
 from liaison.feedback.analysis.folds import stratified_folds
 from liaison.feedback.analysis.labels import SENTIMENTS, THEME_LABELS
-from liaison.feedback.analysis.model import FeedbackModel
-from liaison.feedback.analysis.text import NO_CONTEXT, Context, SparseRows, Vectoriser, normalise, question_kind
+from liaison.feedback.analysis.model import WEIGHTS_DIR, FeedbackModel
+from liaison.feedback.analysis.text import (
+    DEFAULT_BLOCKS,
+    NO_CONTEXT,
+    Context,
+    SparseRows,
+    Vectoriser,
+    WordVectors,
+    normalise,
+    question_kind,
+)
 
 # (text, theme names, sentiment 1..5 or None[, context]): what an officer said the answer is about.
 Correction = tuple[str, Iterable[str], int | None] | tuple[str, Iterable[str], int | None, Context]
@@ -40,6 +49,57 @@ class TrainConfig:
     # 0 tunes each threshold for that label's F1 alone (macro F1); 1 for the pooled, micro F1.
     micro_weight: float = 0.5
     seed: int = 0
+    # Each comment is also learned without its question and score, and with another form of its context, so
+    # that the words carry their own meaning when a comment arrives bare (a card, an email, a complaint).
+    context_dropout: bool = True
+    # With context dropout, also one other form of each context (question alone, score alone, combined question):
+    # tried, and 0.006 lower on macro F1 than the bare form alone, at half again the training time.
+    other_form: bool = False
+    # The distilled word vectors (the "meaning" block); False trains on n-grams and context alone.
+    word_vectors: bool = True
+    # Feature blocks and their weights (see text.DEFAULT_BLOCKS).
+    blocks: tuple[tuple[str, float], ...] = DEFAULT_BLOCKS
+
+
+# Another way a survey may ask: the demo survey's one question for both sides.
+COMBINED_QUESTION = "What was good, and what could we do better?"
+
+
+def with_context_dropout(
+    data: LabelledData, seed: int = 0, other_form: bool = True
+) -> tuple[LabelledData, npt.NDArray[np.int64]]:
+    """Each row as it came, bare (no question, no score), and with one other form of its context.
+
+    The other form is picked at random: the question without the score, the score without the question, or the
+    combined good-and-better question with the score. Returns the longer data and, for each of its rows, the
+    row it came from (so folds keep a comment's forms together).
+    """
+    rng = np.random.default_rng(seed)
+    source: list[int] = []
+    contexts: list[Context] = []
+    for i, context in enumerate(data.contexts):
+        source.append(i)
+        contexts.append(context)
+        if context == NO_CONTEXT:
+            continue
+        source.append(i)
+        contexts.append(NO_CONTEXT)
+        if not other_form:
+            continue
+        options = [Context(question=COMBINED_QUESTION, fft_score=context.fft_score)]
+        if context.question and context.fft_score is not None:
+            options += [Context(question=context.question), Context(fft_score=context.fft_score)]
+        source.append(i)
+        contexts.append(options[int(rng.integers(len(options)))])
+    rows = np.asarray(source, dtype=np.int64)
+    longer = data.subset(rows)
+    longer.contexts = contexts
+    return longer, rows
+
+
+def shipped_word_vectors() -> WordVectors | None:
+    path = WEIGHTS_DIR / WordVectors.FILE
+    return WordVectors.load(path) if path.exists() else None
 
 
 def _csr(rows: SparseRows) -> sp.csr_matrix:
@@ -101,8 +161,50 @@ def apply_corrections(data: LabelledData, corrections: Iterable[Correction]) -> 
     return LabelledData(texts, themes_matrix, sentiments, data.labels, contexts), stats
 
 
-def _ridge_scores(x: sp.csr_matrix, targets: npt.NDArray[np.int8], alpha: float) -> Ridge:
-    return Ridge(alpha=alpha).fit(x, targets * 2.0 - 1.0)
+@dataclass(frozen=True)
+class _Linear:
+    coef: npt.NDArray[np.float64]  # (features, targets)
+    intercept: npt.NDArray[np.float64]
+
+    def predict(self, x: sp.csr_matrix) -> npt.NDArray[np.float64]:
+        return np.asarray(x @ self.coef) + self.intercept
+
+
+def ridge(x: sp.csr_matrix, y: npt.NDArray[Any], alpha: float, tol: float = 1e-4, max_iter: int = 500) -> _Linear:
+    """Ridge regression for every target at once, by conjugate gradients on the normal equations.
+
+    The same solution as scikit-learn's ``Ridge`` (unpenalised intercept, columns centred implicitly so X stays
+    sparse), but each iteration multiplies X by all targets together rather than once per target: about four
+    times faster with 41 labels.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    mean_x = np.asarray(x.mean(axis=0)).ravel()
+    mean_y = y.mean(axis=0)
+    centred = y - mean_y
+    xt = x.T.tocsr()
+
+    def normal(p: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        xp = x @ p - (mean_x @ p)[None, :]
+        return np.asarray(xt @ xp - np.outer(mean_x, xp.sum(axis=0)) + alpha * p)
+
+    b = np.asarray(xt @ centred - np.outer(mean_x, centred.sum(axis=0)))
+    w = np.zeros_like(b)
+    r = b.copy()
+    p = r.copy()
+    rs = (r * r).sum(axis=0)
+    scale = np.sqrt(rs)
+    scale[scale == 0] = 1.0
+    for _ in range(max_iter):
+        ap = normal(p)
+        step = rs / np.maximum((p * ap).sum(axis=0), 1e-30)
+        w += p * step
+        r -= ap * step
+        new = (r * r).sum(axis=0)
+        if np.all(np.sqrt(new) / scale < tol):
+            break
+        p = r + p * (new / np.maximum(rs, 1e-30))
+        rs = new
+    return _Linear(w, mean_y - mean_x @ w)
 
 
 def _best_threshold(
@@ -159,28 +261,40 @@ def fit_data(data: LabelledData, config: TrainConfig | None = None) -> FeedbackM
     config = config or TrainConfig()
     if len(data) == 0:
         raise ValueError("No rows with text to train on.")
-    vectoriser = Vectoriser.fit(data.texts, data.contexts, min_df=config.min_df)
+    original = data
+    # The vocabulary and idf come from the comments as given; the extra forms only change the context.
+    vectoriser = Vectoriser.fit(
+        original.texts,
+        original.contexts,
+        blocks=config.blocks,
+        min_df=config.min_df,
+        word_vectors=shipped_word_vectors() if config.word_vectors else None,
+    )
     if vectoriser.width == 0:
         raise ValueError(f"Too little text to learn from: no word appears in {config.min_df} comments.")
+    if config.context_dropout:
+        data, source = with_context_dropout(original, config.seed, config.other_form)
+    else:
+        source = np.arange(len(original), dtype=np.int64)
     x = _csr(vectoriser.transform(data.texts, data.contexts))
     targets = data.themes
     k = targets.shape[1]
 
-    # Out-of-fold scores for calibration and thresholds.
-    folds = min(config.inner_folds, len(data))
-    fold = stratified_folds(targets, folds, seed=config.seed)
+    # Out-of-fold scores for calibration and thresholds; every form of a comment sits in the same fold.
+    folds = min(config.inner_folds, len(original))
+    fold = stratified_folds(original.themes, folds, seed=config.seed)[source]
     oof = np.zeros(targets.shape, dtype=np.float64)
     for f in range(folds):
         train, held = fold != f, fold == f
         if held.any() and train.any():
-            oof[held] = _ridge_scores(x[train], targets[train], config.ridge_alpha).predict(x[held]).reshape(-1, k)
+            oof[held] = ridge(x[train], targets[train] * 2.0 - 1.0, config.ridge_alpha).predict(x[held]).reshape(-1, k)
     thresholds = tune_thresholds(targets, oof, config.micro_weight)
     calibration = np.array([_calibrate(targets[:, j], oof[:, j]) for j in range(k)], dtype=np.float64)
     probability_thresholds = 1.0 / (1.0 + np.exp(-(thresholds * calibration[:, 0] + calibration[:, 1])))
 
-    ridge = _ridge_scores(x, targets, config.ridge_alpha)
-    theme_weights = np.asarray(ridge.coef_, dtype=np.float32).reshape(k, -1).T
-    theme_bias = np.asarray(ridge.intercept_, dtype=np.float32).reshape(k)
+    fitted = ridge(x, targets * 2.0 - 1.0, config.ridge_alpha)
+    theme_weights = np.asarray(fitted.coef, dtype=np.float32).reshape(-1, k)
+    theme_bias = np.asarray(fitted.intercept, dtype=np.float32).reshape(k)
 
     sentiment_weights = np.zeros((x.shape[1], len(SENTIMENTS)), dtype=np.float32)
     sentiment_bias = np.full(len(SENTIMENTS), -1e3, dtype=np.float32)
@@ -207,7 +321,12 @@ def fit_data(data: LabelledData, config: TrainConfig | None = None) -> FeedbackM
         thresholds=probability_thresholds.astype(np.float32),
         sentiment_weights=sentiment_weights,
         sentiment_bias=sentiment_bias,
-        info={"config": asdict(config), "rows": len(data), "sentiment_rows": int(labelled.sum())},
+        info={
+            "config": asdict(config),
+            "rows": len(original),
+            "rows_with_context_forms": len(data),
+            "sentiment_rows": int((original.sentiments > 0).sum()),
+        },
     )
 
 
