@@ -41,7 +41,7 @@ Array = npt.NDArray[np.float32]
 
 
 # Below this confidence an answer is marked for an officer to check.
-LOW_CONFIDENCE = 0.6
+LOW_CONFIDENCE = 0.5
 
 
 @dataclass(frozen=True)
