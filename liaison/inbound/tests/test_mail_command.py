@@ -149,3 +149,14 @@ def test_a_file_that_cannot_be_read_is_left_in_place_and_exits_1(
     assert "b.eml  unreadable  -  Permission denied; left where it is" in err.getvalue()
     assert InboundMessage.objects.count() == 1
     assert locked.exists()
+
+
+def test_automatic_mail_is_counted_in_the_summary_and_opens_no_case(rgh_complaints: Cast, tmp_path: Path) -> None:
+    source = Path(__file__).parent / "messages" / "automatic-out-of-office.eml"
+    (tmp_path / "reply.eml").write_bytes(source.read_bytes())
+
+    lines = ingest(str(tmp_path), "--site", "RGH")
+
+    assert lines[-1].endswith("0 already ingested, 1 automatic (bounces, receipts, auto-replies).")
+    assert InboundMessage.objects.get().status == InboundStatus.AUTOMATIC
+    assert Case.objects.count() == 0

@@ -45,6 +45,18 @@ def _counted(result: Ingested) -> str:
     return str(result.message.status) if result.created or result.refiled else "duplicate"
 
 
+def _tally(counts: Counter[str]) -> str:
+    """The summary's counts by outcome; automatic mail (bounces, receipts, auto-replies) only when there is some."""
+    new_cases = counts[InboundStatus.NEW_CASE]
+    text = (
+        f"{counts[InboundStatus.ATTACHED]} attached to a case, {new_cases} new case{'' if new_cases == 1 else 's'}, "
+        f"{counts[InboundStatus.QUARANTINED]} quarantined, {counts['duplicate']} already ingested"
+    )
+    if counts[InboundStatus.AUTOMATIC]:
+        text += f", {counts[InboundStatus.AUTOMATIC]} automatic (bounces, receipts, auto-replies)"
+    return text
+
+
 def _line(label: str, result: Ingested) -> str:
     message = result.message
     outcome = _outcome(result)
@@ -136,12 +148,7 @@ class Command(BaseCommand):
             except OSError as exc:
                 self.stderr.write(f"{item.label}  stored, but not moved to cur/: {exc.strerror or exc}")
 
-        summary = (
-            f"{len(files)} message{'' if len(files) == 1 else 's'}: "
-            f"{counts[InboundStatus.ATTACHED]} attached to a case, {counts[InboundStatus.NEW_CASE]} new case"
-            f"{'' if counts[InboundStatus.NEW_CASE] == 1 else 's'}, {counts[InboundStatus.QUARANTINED]} quarantined, "
-            f"{counts['duplicate']} already ingested"
-        )
+        summary = f"{len(files)} message{'' if len(files) == 1 else 's'}: {_tally(counts)}"
         if counts["unreadable"]:
             summary += f", {counts['unreadable']} unreadable"
         skipped = skipped_files(path)
@@ -190,7 +197,5 @@ def _fetch_summary(fetched: list[Fetched], config: MailboxSettings) -> str:
     left = len(fetched) - len(results)
     return (
         f"{len(fetched)} message{'' if len(fetched) == 1 else 's'} read from {config.folder} on {config.server}: "
-        f"{counts[InboundStatus.ATTACHED]} attached to a case, {counts[InboundStatus.NEW_CASE]} new case"
-        f"{'' if counts[InboundStatus.NEW_CASE] == 1 else 's'}, {counts[InboundStatus.QUARANTINED]} quarantined, "
-        f"{counts['duplicate']} already ingested" + (f", {left} left in the mailbox" if left else "") + "."
+        f"{_tally(counts)}" + (f", {left} left in the mailbox" if left else "") + "."
     )
