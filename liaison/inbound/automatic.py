@@ -33,7 +33,6 @@ from email.parser import HeaderParser
 from email.utils import getaddresses
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 
@@ -233,18 +232,6 @@ def automatic_recognise(raw: bytes) -> AutomaticMail | None:
     mail.addresses.extend(d.address for d in mail.deliveries)
     mail.addresses = list(dict.fromkeys(a for a in mail.addresses if a))
     return mail
-
-
-def automatic_read(raw_name: str) -> AutomaticMail | None:
-    """``automatic_recognise`` of a stored original."""
-    try:
-        if default_storage.size(raw_name) > MAX_REPORT_BYTES:
-            return None
-        with default_storage.open(raw_name, "rb") as stored:
-            raw = stored.read()
-    except OSError:
-        return None
-    return automatic_recognise(raw)
 
 
 def _read_report(mail: AutomaticMail, blocks: list[Message]) -> None:

@@ -33,7 +33,7 @@ from liaison.cases.models import Case, CaseType, Channel, TimelineKind
 from liaison.cases.services import case_add_attachment, case_log_incoming, case_open_by_system
 from liaison.inbound import hooks
 from liaison.inbound.attachments import attachments_screen
-from liaison.inbound.automatic import automatic_file, automatic_read
+from liaison.inbound.automatic import automatic_file, automatic_recognise
 from liaison.inbound.models import InboundMessage, InboundStatus
 from liaison.inbound.parsing import ParsedAttachment, ParsedMessage, parse_message
 from liaison.lib.errors import ApplicationError
@@ -66,6 +66,7 @@ class _Incoming:
     digest: str
     raw_name: str
     received_at: datetime
+    raw: bytes = field(repr=False, default=b"")  # the bytes themselves, so nothing reads them back from storage
     row: InboundMessage | None = None  # the row kept aside, when re-filing
 
 
@@ -305,7 +306,7 @@ def _quarantine(incoming: _Incoming, *, site: Site | None, kind: str, reason: st
 def _file_or_quarantine(incoming: _Incoming, site: Site | None) -> tuple[InboundMessage, list[tuple[str, str]]]:
     parsed = incoming.parsed
     # Bounces, read receipts and out-of-office replies never open a case, even when a returned copy is damaged.
-    mail = automatic_read(incoming.raw_name)
+    mail = automatic_recognise(incoming.raw)
     if mail is not None:
         return automatic_file(mail=mail, save=lambda **fields: _message(incoming, **fields)), []
     if parsed.problem:
@@ -339,7 +340,7 @@ def inbound_message_ingest(*, raw: bytes, site: Site | None = None) -> Ingested:
     if earlier is not None:
         logger.info("inbound message %s: duplicate of inbound message %s", digest, earlier.pk)
         return Ingested(earlier, created=False, duplicate=True)
-    incoming = _Incoming(parsed, digest, _store_raw(raw, digest), _received_at(parsed, timezone.now()))
+    incoming = _Incoming(parsed, digest, _store_raw(raw, digest), _received_at(parsed, timezone.now()), raw=raw)
     try:
         message, withheld = _file_or_quarantine(incoming, site)
     except IntegrityError:
@@ -367,7 +368,9 @@ def inbound_message_refile(*, acting_user: User | None, message: InboundMessage,
         except OSError:
             raise ApplicationError("The original of this message cannot be read from the files folder.") from None
         parsed = _read(raw)
-        incoming = _Incoming(parsed, row.sha256, row.raw_file.name, _received_at(parsed, row.created_at), row=row)
+        incoming = _Incoming(
+            parsed, row.sha256, row.raw_file.name, _received_at(parsed, row.created_at), raw=raw, row=row
+        )
         earlier = _same_message(parsed)
         if earlier is not None:
             message = _quarantine(
