@@ -31,7 +31,10 @@ from liaison.feedback.analysis.text import (
 )
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-FORMAT_VERSION = 3  # 2: feature blocks carry a scale; context blocks. 3: the meaning block (word vectors)
+# 2: feature blocks carry a scale; context blocks. 3: the meaning block (word vectors). 4: the polarity block
+# keeps its own words (the vector table's and the lexicon's).
+FORMAT_VERSION = 4
+_READABLE_FORMATS = (3, 4)  # a hospital's model retrained under format 3 still loads
 _ARRAYS = "model.npz"
 _CONFIG = "model.json"
 # Small batches keep the gathered weight rows in cache: about twice as fast as one big batch.
@@ -202,7 +205,9 @@ class FeedbackModel:
         for i, block in enumerate(self.vectoriser.blocks):
             arrays[f"idf_{i}"] = block.idf
             spec: dict[str, Any] = {"kind": block.kind, "size": block.width, "scale": block.scale}
-            if isinstance(block, MeaningBlock | PolarityBlock):
+            if isinstance(block, PolarityBlock):
+                arrays[f"words_{i}"] = _pack_strings(block.words)
+            elif isinstance(block, MeaningBlock):
                 # The table is the same for every model trained from it: one file beside the weights.
                 table = directory / WordVectors.FILE
                 if not table.exists():
@@ -226,7 +231,7 @@ class FeedbackModel:
     def load(cls, path: str | Path | None = None) -> FeedbackModel:
         directory = Path(path) if path is not None else WEIGHTS_DIR
         config = json.loads((directory / _CONFIG).read_text(encoding="utf-8"))
-        if config.get("format") != FORMAT_VERSION:
+        if config.get("format") not in _READABLE_FORMATS:
             raise ValueError(f"Unsupported model format {config.get('format')!r} in {directory}.")
         with np.load(directory / _ARRAYS, allow_pickle=False) as arrays:
             blocks: list[FeatureBlock] = []
@@ -235,7 +240,13 @@ class FeedbackModel:
                 if spec["kind"] == MeaningBlock.kind:
                     blocks.append(MeaningBlock(WordVectors.load(directory / spec["vectors"]), values, scale))
                 elif spec["kind"] == PolarityBlock.kind:
-                    blocks.append(PolarityBlock(WordVectors.load(directory / spec["vectors"]), values, scale))
+                    # Format 3 kept one score per word of the vector table and no words of its own.
+                    words = (
+                        _unpack_strings(arrays[f"words_{i}"])
+                        if f"words_{i}" in arrays
+                        else WordVectors.load(directory / spec["vectors"]).words
+                    )
+                    blocks.append(PolarityBlock(words, values, scale))
                 else:
                     blocks.append(Block(spec["kind"], _unpack_strings(arrays[f"vocabulary_{i}"]), values, scale))
             return cls(

@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from liaison.feedback.analysis.lexicon import POLARITY
+
 _WHITESPACE = re.compile(r"\s+")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _CACHE_LIMIT = 100_000
@@ -72,6 +74,44 @@ def _context_tokens(context: Context) -> list[str]:
 def normalise(text: str) -> str:
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
     return _WHITESPACE.sub(" ", text).strip()
+
+
+# Words that turn the next few words around ("not cleaned", "nobody listened", "couldn't fault"), with the
+# spellings people type without the apostrophe; a clause's end or a turn ("but") closes the scope.
+NEGATORS = frozenset(
+    (
+        *("not", "no", "never", "nobody", "nothing", "none", "neither", "nor", "without", "cannot", "hardly"),
+        *("barely", "nowhere", "dont", "didnt", "doesnt", "wasnt", "werent", "isnt", "arent", "couldnt", "wouldnt"),
+        *("shouldnt", "wont", "cant", "havent", "hasnt", "hadnt"),
+    )
+)
+_SCOPE_ENDS = frozenset(("but", "however", "although", "though", "yet", "except"))
+_CLAUSE = re.compile(r"[.,;:!?()\n]+")
+NEGATION_SCOPE = 3
+
+
+@functools.lru_cache(maxsize=512)  # two blocks read each batch of 128 comments in turn
+def negated_words(text: str) -> tuple[tuple[str, bool], ...]:
+    """Each word of ``text`` (as ``_WORD`` finds them) with whether a negation before it turns it around."""
+    out: list[tuple[str, bool]] = []
+    for clause in _CLAUSE.split(normalise(text)):
+        left = 0
+        for token in _WORD.findall(clause):
+            if token in NEGATORS or token.endswith("n't"):
+                out.append((token, False))
+                left = NEGATION_SCOPE
+            elif token in _SCOPE_ENDS:
+                out.append((token, False))
+                left = 0
+            else:
+                out.append((token, left > 0))
+                left = max(left - 1, 0)
+    return tuple(out)
+
+
+def negated_grams(text: str, context: Context) -> list[str]:
+    """The words a negation turns around, marked as such ("not|cleaned" in "had not been cleaned")."""
+    return [f"not|{token}" for token, negated in negated_words(text) if negated]
 
 
 def word_grams(text: str) -> list[str]:
@@ -298,38 +338,39 @@ class MeaningBlock:
         return dense
 
 
-# Words that plainly praise or plainly complain, chosen here. A word's polarity is how much nearer its vector lies
-# to the first group than to the second (semantic orientation), so every word of the table gets one.
-PRAISE = [
-    *("excellent", "wonderful", "fantastic", "outstanding", "brilliant", "lovely", "great", "good", "kind"),
-    *("helpful", "caring", "compassionate", "supportive", "reassuring", "friendly", "polite", "professional"),
-    *("thank", "grateful", "pleased", "happy", "clean", "quick"),
-]
-COMPLAINT = [
-    *("awful", "terrible", "horrible", "appalling", "shocking", "disgusting", "unacceptable", "worst", "poor"),
-    *("bad", "rude", "dismissive", "unhelpful", "useless", "unprofessional", "careless", "neglected", "ignored"),
-    *("dirty", "filthy", "chaotic", "disappointed", "angry", "upset", "slow", "late"),
-]
+# Words that plainly praise or plainly complain, chosen here: the two poles of the polarity axis in the vectors.
+# Pairs, so that what a pair shares (its topic: cleanliness, manner, speed) cancels and only the praise or
+# complaint is left ("clean" and "filthy" lie close together, both about cleanliness).
+POLARITY_PAIRS = (
+    *(("good", "bad"), ("excellent", "terrible"), ("kind", "rude"), ("clean", "dirty"), ("helpful", "unhelpful")),
+    *(("caring", "uncaring"), ("quick", "slow"), ("happy", "unhappy"), ("pleased", "disappointed")),
+    *(("wonderful", "awful"), ("great", "poor"), ("professional", "unprofessional"), ("best", "worst")),
+    *(("satisfied", "dissatisfied"), ("calm", "chaotic"), ("organised", "disorganised"), ("punctual", "late")),
+    *(("respectful", "disrespectful"), ("safe", "unsafe"), ("comfortable", "uncomfortable"), ("love", "hate")),
+    *(("grateful", "angry"), ("reassuring", "worrying"), ("listened", "ignored"), ("fantastic", "appalling")),
+    *(("brilliant", "shocking"), ("acceptable", "unacceptable"), ("tidy", "filthy")),
+)
 
 
 class PolarityBlock:
-    """How positive or negative a comment's words are, from a polarity for every word of the vector table.
+    """How positive or negative a comment's words are, with a negation turning the words after it around.
 
-    A word's polarity is its semantic orientation: the mean similarity of its vector to words of praise minus
-    that to words of complaint (``PRAISE``, ``COMPLAINT``), scaled to −1..1. It comes from the vectors alone,
-    not from the training labels, so "dreadful" (never in the training comments) scores like "awful". A
-    comment's features: its most negative and most positive word, the mean, and the shares of clearly negative
-    and clearly positive words (5 values, scaled).
+    A word's polarity is +1 or −1 where ``lexicon.POLARITY`` lists it, else its position on the praise–complaint
+    axis of the word vectors (the mean difference of ``POLARITY_PAIRS``), scaled to −1..1. Neither comes from the
+    training labels, so "dreadful" (never in the training comments) scores like "awful". A comment's features:
+    its most negative and most positive word, the mean, and the shares of clearly negative and clearly positive
+    words (5 values, scaled). ``words`` and their scores are saved with the model.
     """
 
     kind = "polarity"
     _FEATURES = 5
     _CLEAR = 0.25
 
-    def __init__(self, vectors: WordVectors, scores: npt.NDArray[np.float32], scale: float = 1.0) -> None:
-        if len(scores) != len(vectors.words):
-            raise ValueError("One score per word of the table is needed.")
-        self.vectors = vectors
+    def __init__(self, words: Sequence[str], scores: npt.NDArray[np.float32], scale: float = 1.0) -> None:
+        if len(scores) != len(words):
+            raise ValueError("One score per word is needed.")
+        self.words = list(words)
+        self.index = {word: i for i, word in enumerate(self.words)}
         self.idf = np.asarray(scores, dtype=np.float32)  # stored where the other blocks keep their idf
         self.scale = float(scale)
         self.vocabulary: list[str] = []
@@ -341,20 +382,45 @@ class PolarityBlock:
     @classmethod
     def fit(cls, vectors: WordVectors, scale: float = 1.0) -> PolarityBlock:
         table, index = vectors.vectors, vectors.index
-        praise = table[[index[w] for w in PRAISE if w in index]].mean(axis=0)
-        complaint = table[[index[w] for w in COMPLAINT if w in index]].mean(axis=0)
-        scores = table @ praise - table @ complaint
+        unit = table / np.maximum(np.linalg.norm(table, axis=1, keepdims=True), 1e-6)
+        pairs = [(index[a], index[b]) for a, b in POLARITY_PAIRS if a in index and b in index]
+        axis = np.mean([unit[a] - unit[b] for a, b in pairs], axis=0)
+        scores = unit @ axis
         scores /= max(float(np.abs(scores).max()), 1e-6)
-        return cls(vectors, scores.astype(np.float32), scale)
+        words = list(vectors.words) + sorted(w for w in POLARITY if w not in index)
+        scores = np.concatenate([scores, np.zeros(len(words) - len(scores))])
+        for i, word in enumerate(words):
+            if word in POLARITY:
+                scores[i] = POLARITY[word]
+        return cls(words, scores.astype(np.float32), scale)
+
+    def _lookup(self, words: Sequence[tuple[str, bool]]) -> list[tuple[int, bool]]:
+        """Each known word's row and negation; two words that make a listed phrase count once, as the phrase."""
+        index = self.index
+        found: list[tuple[int, bool]] = []
+        i, n = 0, len(words)
+        while i < n:
+            word, negated = words[i]
+            if i + 1 < n:
+                phrase = index.get(f"{word} {words[i + 1][0]}")
+                if phrase is not None:
+                    found.append((phrase, negated))
+                    i += 2
+                    continue
+            row = index.get(word)
+            if row is not None:
+                found.append((row, negated))
+            i += 1
+        return found
 
     def dense(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        index = self.vectors.index
         out = np.zeros((len(texts), self._FEATURES), dtype=np.float32)
         for row, text in enumerate(texts):
-            ids = [index[w] for w in _WORD.findall(normalise(text)) if w in index]
-            if not ids:
+            found = self._lookup(negated_words(text))
+            if not found:
                 continue
-            scores = self.idf[ids]
+            scores = self.idf[[i for i, _ in found]]
+            scores = np.where([negated for _, negated in found], -scores, scores)
             out[row] = (
                 scores.min(),
                 scores.max(),
@@ -380,6 +446,7 @@ ANALYSERS: dict[str, Callable[[str, Context], list[str]]] = {
     "chars": lambda text, context: char_grams(text),
     "context": context_grams,
     "question_words": question_words,
+    "negated": negated_grams,
 }
 
 # The blocks of the default model, with their weights against the text blocks (chosen by cross-validation).
@@ -391,6 +458,7 @@ DEFAULT_BLOCKS: tuple[tuple[str, float], ...] = (
     ("polarity", 10.0),
     ("context", 0.4),
     ("question_words", 0.25),
+    ("negated", 0.5),
 )
 
 

@@ -84,7 +84,6 @@ def test_the_shipped_model_finds_food_and_unanswered_questions(shipped: Feedback
     assert unanswered.themes == ["Labelling not possible"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue #16: the bare complaint about cold food now reads as positive")
 def test_the_shipped_model_reads_a_bare_food_complaint_as_not_positive(shipped: FeedbackModel) -> None:
     [food] = shipped.predict([FOOD])
     assert food.sentiment >= 3

@@ -40,19 +40,16 @@ QUESTIONS = {
     "other": "Any other comments?",
 }
 POSITIVE_POLARITY, NEGATIVE_POLARITY = 0, 2
-FILTHY, DREADFUL, SHAMBLES = NEGATIVE[2], NEGATIVE[0], NEGATIVE[5]
-# Where the shipped model is still wrong (issue #16 stays open for these): it reads them as mixed or positive.
+FILTHY, DREADFUL = NEGATIVE[2], NEGATIVE[0]
+# Where the shipped model is still wrong (issue #16 stays open for these): each a near tie between mixed and
+# negative, tipped to mixed by the question ("why" and "both" questions draw mixed answers in the training data).
 # strict: once a retrained model gets one right, the test says so and the entry must go.
 STILL_WRONG = {
-    (FILTHY, "bare"),
     (FILTHY, "good"),
-    (FILTHY, "better"),
     (FILTHY, "why"),
     (FILTHY, "both"),
-    (FILTHY, "other"),
     (DREADFUL, "why"),
     (DREADFUL, "both"),
-    (SHAMBLES, "good"),
 }
 
 
@@ -90,14 +87,14 @@ def test_plain_comments_get_their_polarity_bare_and_under_every_kind_of_question
 
 
 def test_most_plain_comments_read_right_under_every_question(shipped: FeedbackModel) -> None:
-    """The share a manager would see right: 63 of the 72 readings today; never fewer."""
+    """The share a manager would see right: 67 of the 72 readings today; never fewer."""
     right = sum(
         _polarity(shipped, text, question) == want
         for texts, want in ((POSITIVE, POSITIVE_POLARITY), (NEGATIVE, NEGATIVE_POLARITY))
         for text in texts
         for question in QUESTIONS.values()
     )
-    assert right >= 63
+    assert right >= 67
 
 
 @pytest.mark.xfail(strict=True, reason="issue #16: 'from start to finish' still outweighs 'dreadful' for the theme")
@@ -117,10 +114,8 @@ def _implied(score: int) -> int:
 
 # Demo answers the shipped model still reads against their score (issue #16 stays open for these).
 DEMO_STILL_WRONG = {
-    "Good care overall, the doctor was patient with my questions about the new medication.",
-    "It was okay. The waiting room was cramped and the television was too loud.",
-    "My appointment letter arrived after the appointment date, so I had to rebook.",
-    "The toilets on the ward were not cleaned all weekend.",
+    "It was okay. The waiting room was cramped and the television was too loud.",  # read as negative
+    "My appointment letter arrived after the appointment date, so I had to rebook.",  # read as mixed
 }
 
 
