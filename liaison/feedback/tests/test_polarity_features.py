@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from liaison.feedback.analysis.lexicon import COMPLAINT_WORDS, PRAISE_WORDS
-from liaison.feedback.analysis.model import FeedbackModel
+from liaison.feedback.analysis.model import FeedbackModel, _polarity_first
 from liaison.feedback.analysis.text import NO_CONTEXT, PolarityBlock, negated_grams, negated_words
 from liaison.feedback.analysis.train import shipped_word_vectors
 
@@ -103,3 +103,12 @@ def test_a_model_saved_before_the_polarity_block_kept_its_words_still_loads(tmp_
     assert polarity.words == vectors.words
     [kind] = old.predict(["The nurses were kind and patient."])
     assert kind.sentiment <= 2
+
+
+def test_the_sentiment_given_lies_in_the_likeliest_polarity() -> None:
+    """Mixed alone at 0.43 loses to negative at 0.40 + 0.12, and 0.45 to positive at 0.30 + 0.25.
+
+    Within the polarity, the likelier sentiment wins (4 over 5, 1 over 2).
+    """
+    probabilities = np.array([[0.03, 0.02, 0.43, 0.40, 0.12], [0.30, 0.25, 0.45, 0.0, 0.0]])
+    assert _polarity_first(np.log(probabilities + 1e-9).astype(np.float32)).tolist() == [4, 1]
