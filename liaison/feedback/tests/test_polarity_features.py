@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from liaison.feedback.analysis.lexicon import COMPLAINT_WORDS, PRAISE_WORDS
-from liaison.feedback.analysis.model import FeedbackModel, _polarity_first
+from liaison.feedback.analysis.model import FeedbackModel, _sentiment_and_polarity
 from liaison.feedback.analysis.text import NO_CONTEXT, PolarityBlock, negated_grams, negated_words
 from liaison.feedback.analysis.train import shipped_word_vectors
 
@@ -111,4 +111,5 @@ def test_the_sentiment_given_lies_in_the_likeliest_polarity() -> None:
     Within the polarity, the likelier sentiment wins (4 over 5, 1 over 2).
     """
     probabilities = np.array([[0.03, 0.02, 0.43, 0.40, 0.12], [0.30, 0.25, 0.45, 0.0, 0.0]])
-    assert _polarity_first(np.log(probabilities + 1e-9).astype(np.float32)).tolist() == [4, 1]
+    sentiments, _ = _sentiment_and_polarity(np.log(probabilities + 1e-9).astype(np.float32))
+    assert sentiments.tolist() == [4, 1]
