@@ -55,11 +55,12 @@ class TrainConfig:
     # 0 tunes each threshold for that label's F1 alone (macro F1); 1 for the pooled, micro F1.
     micro_weight: float = 0.5
     seed: int = 0
-    # Each comment is also learned without its question and score, and with another form of its context, so
-    # that the words carry their own meaning when a comment arrives bare (a card, an email, a complaint).
+    # Each comment is also learned without its question and score (by the sentiment head; themes too with
+    # theme_dropout), so that the words carry their own meaning when a comment arrives bare (a card, an email).
     context_dropout: bool = True
-    # With context dropout, also one other form of each context (question alone, score alone, combined question):
-    # tried, and 0.006 lower on macro F1 than the bare form alone, at half again the training time.
+    # With context dropout, also one other form of each context (question alone, score alone, combined question).
+    # For themes it was 0.006 lower on macro F1; for sentiment alone the hand-written comments read better but
+    # five-way accuracy fell 0.003 (docs/feedback-model.md).
     other_form: bool = False
     # The distilled word vectors (the "meaning" block); False trains on n-grams and context alone.
     word_vectors: bool = True
