@@ -50,6 +50,7 @@ COMPLAINT_WORDS = frozenset(
         *("failure", "failures", "failing", "mistake", "mistakes", "error", "errors", "lost", "wrong", "wrongly"),
         *("delay", "delays", "delayed", "overdue", "cancelled", "forgotten", "forgot", "misdiagnosed", "refused"),
         *("uncomfortable", "painful", "agony", "suffering", "suffered", "struggle", "struggled", "struggling"),
+        *("noisy", "cramped", "crowded", "overcrowded", "chase", "chased", "chasing", "rebook", "rebooked"),
     )
 )
 
@@ -68,6 +69,7 @@ COMPLAINT_PHRASES = frozenset(
         *("kept waiting", "still waiting", "no one", "no answer", "no response", "no reply", "no explanation"),
         *("no help", "no care", "no communication", "no information", "no dignity", "no respect", "no apology"),
         *("no idea", "no water", "hours late", "hour late", "on hold", "sent away", "turned away", "messed up"),
+        *("too loud", "too noisy", "too hot", "too cold", "too busy"),
     )
 )
 

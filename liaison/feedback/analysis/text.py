@@ -12,11 +12,11 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -142,6 +142,68 @@ def question_words(text: str, context: Context) -> list[str]:
     if not kind:
         return []
     return [f"{kind}|{token}" for token in _WORD.findall(normalise(text))]
+
+
+# Capitals that are names, not shouting: services, scans and the like that patients write as acronyms.
+_ACRONYMS = frozenset(
+    (
+        *("gp", "gps", "nhs", "ae", "icu", "camhs", "ok", "uk", "it", "tv", "mri", "ct", "ecg", "ed", "ent", "ot"),
+        *("ots", "pals", "hca", "hcas", "cpn", "cpa", "opd", "ipu", "mh", "lgbt", "pip", "dna", "covid", "bp"),
+    )
+)
+_LETTERS = re.compile(r"[A-Za-z]+")
+# Comment length in words, in buckets: a short answer is mostly plain praise, a long one often tells a story.
+_LENGTH_BUCKETS = (2, 5, 12, 30, 60)
+
+
+T = TypeVar("T")
+
+
+def _listed(words: Sequence[tuple[str, bool]], known: Mapping[str, T]) -> list[tuple[T, bool]]:
+    """The entry of each word (with its negation) that ``known`` lists; a listed two-word phrase counts once."""
+    found: list[tuple[T, bool]] = []
+    i, n = 0, len(words)
+    while i < n:
+        word, negated = words[i]
+        if i + 1 < n:
+            phrase = known.get(f"{word} {words[i + 1][0]}")
+            if phrase is not None:
+                found.append((phrase, negated))
+                i += 2
+                continue
+        entry = known.get(word)
+        if entry is not None:
+            found.append((entry, negated))
+        i += 1
+    return found
+
+
+def tone_grams(text: str, context: Context) -> list[str]:
+    """How a comment is written and which sides it takes, which the other blocks do not see.
+
+    "!", "!!", "?" and words in capitals (the word blocks see lower-cased words without punctuation, so
+    "Excellent!!" and "excellent" looked the same); its length in words; and whether its listed words of
+    praise and complaint (``lexicon.POLARITY``, turned around by a negation) take one side, both or neither.
+    A linear model cannot tell "both sides" from the polarity block's most positive and most negative word;
+    this token says it, which is what tells a mixed answer from a plain complaint.
+    """
+    grams = []
+    exclamations = text.count("!")
+    if exclamations:
+        grams.append("!")
+    if exclamations >= 2:
+        grams.append("!!")
+    if "?" in text:
+        grams.append("?")
+    words = _LETTERS.findall(text)
+    if any(len(w) >= 2 and w.isupper() and w.lower() not in _ACRONYMS for w in words):
+        grams.append("caps")
+    grams.append(f"length{sum(len(words) > limit for limit in _LENGTH_BUCKETS)}")
+    signs = {score > 0 if not negated else score < 0 for score, negated in _listed(negated_words(text), POLARITY)}
+    grams.append(
+        "sides=" + ("both" if len(signs) == 2 else "praise" if True in signs else "complaint" if signs else "none")
+    )
+    return grams
 
 
 @dataclass(frozen=True)
@@ -396,22 +458,7 @@ class PolarityBlock:
 
     def _lookup(self, words: Sequence[tuple[str, bool]]) -> list[tuple[int, bool]]:
         """Each known word's row and negation; two words that make a listed phrase count once, as the phrase."""
-        index = self.index
-        found: list[tuple[int, bool]] = []
-        i, n = 0, len(words)
-        while i < n:
-            word, negated = words[i]
-            if i + 1 < n:
-                phrase = index.get(f"{word} {words[i + 1][0]}")
-                if phrase is not None:
-                    found.append((phrase, negated))
-                    i += 2
-                    continue
-            row = index.get(word)
-            if row is not None:
-                found.append((row, negated))
-            i += 1
-        return found
+        return _listed(words, self.index)
 
     def dense(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         out = np.zeros((len(texts), self._FEATURES), dtype=np.float32)
@@ -447,6 +494,7 @@ ANALYSERS: dict[str, Callable[[str, Context], list[str]]] = {
     "context": context_grams,
     "question_words": question_words,
     "negated": negated_grams,
+    "tone": tone_grams,
 }
 
 # The blocks of the default model, with their weights against the text blocks (chosen by cross-validation).
@@ -459,6 +507,7 @@ DEFAULT_BLOCKS: tuple[tuple[str, float], ...] = (
     ("context", 0.4),
     ("question_words", 0.25),
     ("negated", 0.5),
+    ("tone", 1.0),
 )
 
 

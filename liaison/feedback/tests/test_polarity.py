@@ -102,7 +102,6 @@ def _implied(score: int) -> int:
 # Demo answers the shipped model still reads against their score (issue #16 stays open for these).
 DEMO_STILL_WRONG = {
     "It was okay. The waiting room was cramped and the television was too loud.",  # read as negative
-    "My appointment letter arrived after the appointment date, so I had to rebook.",  # read as mixed
 }
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from liaison.feedback.analysis.lexicon import COMPLAINT_WORDS, PRAISE_WORDS
 from liaison.feedback.analysis.model import FeedbackModel, _sentiment_and_polarity
-from liaison.feedback.analysis.text import NO_CONTEXT, PolarityBlock, negated_grams, negated_words
+from liaison.feedback.analysis.text import NO_CONTEXT, PolarityBlock, negated_grams, negated_words, tone_grams
 from liaison.feedback.analysis.train import shipped_word_vectors
 
 MIN, MAX, MEAN, NEGATIVE_SHARE, POSITIVE_SHARE = range(5)
@@ -21,6 +21,11 @@ def block() -> PolarityBlock:
     vectors = shipped_word_vectors()
     assert vectors is not None, "the word vector table ships with the code"
     return PolarityBlock.fit(vectors)
+
+
+@pytest.fixture(scope="module")
+def shipped() -> FeedbackModel:
+    return FeedbackModel.load()
 
 
 def _turned(text: str) -> list[str]:
@@ -113,3 +118,39 @@ def test_the_sentiment_given_lies_in_the_likeliest_polarity() -> None:
     probabilities = np.array([[0.03, 0.02, 0.43, 0.40, 0.12], [0.30, 0.25, 0.45, 0.0, 0.0]])
     sentiments, _ = _sentiment_and_polarity(np.log(probabilities + 1e-9).astype(np.float32))
     assert sentiments.tolist() == [4, 1]
+
+
+def test_tone_reads_punctuation_shouting_and_length_that_the_word_blocks_drop() -> None:
+    assert tone_grams("Excellent!!", NO_CONTEXT) == ["!", "!!", "length0", "sides=praise"]
+    assert tone_grams("Why did NOBODY ring me back?", NO_CONTEXT) == ["?", "caps", "length2", "sides=none"]
+    # Acronyms are names, not shouting.
+    assert "caps" not in tone_grams("The GP and the NHS 111 and CAMHS team were fine.", NO_CONTEXT)
+    assert tone_grams(" ".join(["word"] * 61), NO_CONTEXT) == ["length5", "sides=none"]
+
+
+@pytest.mark.parametrize(
+    ("text", "sides"),
+    [
+        ("The nurses were kind.", "sides=praise"),
+        ("The ward was filthy.", "sides=complaint"),
+        ("Nice staff, but the car park was a nightmare.", "sides=both"),
+        ("I could not fault them.", "sides=praise"),  # a negation turns the complaint around
+        ("The nurse was not kind.", "sides=complaint"),
+        ("Transport arrived and took me home.", "sides=none"),
+    ],
+)
+def test_tone_says_which_sides_the_listed_words_take(text: str, sides: str) -> None:
+    assert tone_grams(text, NO_CONTEXT)[-1] == sides
+
+
+def test_themes_leave_the_tone_out_and_sentiment_reads_it(shipped: FeedbackModel) -> None:
+    offset = 0
+    for block in shipped.vectoriser.blocks:
+        if block.kind == "tone":
+            break
+        offset += block.width
+    else:
+        pytest.fail("the shipped model has a tone block")
+    rows = slice(offset, offset + block.width)
+    assert not shipped.theme_weights[rows].any()
+    assert shipped.sentiment_weights[rows].any()
