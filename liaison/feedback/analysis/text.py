@@ -154,14 +154,21 @@ _ACRONYMS = frozenset(
 _LETTERS = re.compile(r"[A-Za-z]+")
 # Comment length in words, in buckets: a short answer is mostly plain praise, a long one often tells a story.
 _LENGTH_BUCKETS = (2, 5, 12, 30, 60)
+# Whether a comment's listed words praise (True), complain (False), both or neither.
+_SIDES = {
+    frozenset(): "sides=none",
+    frozenset((True,)): "sides=praise",
+    frozenset((False,)): "sides=complaint",
+    frozenset((True, False)): "sides=both",
+}
 
 
-T = TypeVar("T")
+_Entry = TypeVar("_Entry")
 
 
-def _listed(words: Sequence[tuple[str, bool]], known: Mapping[str, T]) -> list[tuple[T, bool]]:
+def _listed(words: Sequence[tuple[str, bool]], known: Mapping[str, _Entry]) -> list[tuple[_Entry, bool]]:
     """The entry of each word (with its negation) that ``known`` lists; a listed two-word phrase counts once."""
-    found: list[tuple[T, bool]] = []
+    found: list[tuple[_Entry, bool]] = []
     i, n = 0, len(words)
     while i < n:
         word, negated = words[i]
@@ -199,10 +206,8 @@ def tone_grams(text: str, context: Context) -> list[str]:
     if any(len(w) >= 2 and w.isupper() and w.lower() not in _ACRONYMS for w in words):
         grams.append("caps")
     grams.append(f"length{sum(len(words) > limit for limit in _LENGTH_BUCKETS)}")
-    signs = {score > 0 if not negated else score < 0 for score, negated in _listed(negated_words(text), POLARITY)}
-    grams.append(
-        "sides=" + ("both" if len(signs) == 2 else "praise" if True in signs else "complaint" if signs else "none")
-    )
+    praise = {(score > 0) != negated for score, negated in _listed(negated_words(text), POLARITY)}
+    grams.append(_SIDES[frozenset(praise)])
     return grams
 
 

@@ -99,7 +99,8 @@ def _implied(score: int) -> int:
     return 0 if score <= 2 else (1 if score == 3 else 2)
 
 
-# Demo answers the shipped model still reads against their score (issue #16 stays open for these).
+# Demo answers the shipped model still reads against their score (issue #16 stays open for these). "Okay" is the
+# only praise, two plain complaints follow, and most training answers with a score of 3 are negative in content.
 DEMO_STILL_WRONG = {
     "It was okay. The waiting room was cramped and the television was too loud.",  # read as negative
 }
