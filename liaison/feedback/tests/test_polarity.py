@@ -84,6 +84,20 @@ def test_a_word_or_two_on_a_comment_card_gets_its_polarity(shipped: FeedbackMode
     assert _polarity(shipped, text, "") == want
 
 
+# Praise and a complaint together: the tone block's "sides=both" is what lets a linear model say "mixed".
+MIXED = (
+    "Lovely nurses but the ward was filthy.",
+    "The nurses were kind but the food was awful.",
+    "Friendly staff, though the wait was far too long.",
+)
+MIXED_POLARITY = 1
+
+
+@pytest.mark.parametrize("text", MIXED)
+def test_praise_and_a_complaint_together_read_as_mixed(shipped: FeedbackModel, text: str) -> None:
+    assert _polarity(shipped, text, "") == MIXED_POLARITY
+
+
 @pytest.mark.xfail(strict=True, reason="issue #16: 'from start to finish' still outweighs 'dreadful' for the theme")
 def test_a_plain_complaint_is_not_themed_as_gratitude(shipped: FeedbackModel) -> None:
     themes = shipped.predict([DREADFUL])[0].themes
