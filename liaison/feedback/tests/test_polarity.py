@@ -84,7 +84,8 @@ def test_a_word_or_two_on_a_comment_card_gets_its_polarity(shipped: FeedbackMode
     assert _polarity(shipped, text, "") == want
 
 
-# Praise and a complaint together: the tone block's "sides=both" is what lets a linear model say "mixed".
+# Praise and a complaint together read as mixed (the tone block's "sides=both" token; the model before it managed
+# these through "but" and "though", and this keeps it so).
 MIXED = (
     "Lovely nurses but the ward was filthy.",
     "The nurses were kind but the food was awful.",
