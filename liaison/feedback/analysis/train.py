@@ -68,7 +68,9 @@ class TrainConfig:
     blocks: tuple[tuple[str, float], ...] = DEFAULT_BLOCKS
     # How much more some blocks weigh for themes, and for sentiment, than their scale in ``blocks``: the heads
     # share one set of features, and a block's weight for one head is folded into that head's weights.
-    theme_factors: tuple[tuple[str, float], ...] = (("context", 2.0), ("question_words", 2.0))
+    # How a comment is written and which sides it takes (the tone block) says how it feels, not what it is about:
+    # themes leave it out.
+    theme_factors: tuple[tuple[str, float], ...] = (("context", 2.0), ("question_words", 2.0), ("tone", 0.0))
     sentiment_factors: tuple[tuple[str, float], ...] = (("context", 1.5), ("question_words", 1.5))
     # Whether themes also learn from the bare forms (sentiment always does, with context dropout on). Off: the
     # themes of a bare comment were as good either way (micro F1 within 0.01), and on, the themes of comments

@@ -23,6 +23,11 @@ def block() -> PolarityBlock:
     return PolarityBlock.fit(vectors)
 
 
+@pytest.fixture(scope="module")
+def shipped() -> FeedbackModel:
+    return FeedbackModel.load()
+
+
 def _turned(text: str) -> list[str]:
     return [word for word, negated in negated_words(text) if negated]
 
@@ -136,3 +141,16 @@ def test_tone_reads_punctuation_shouting_and_length_that_the_word_blocks_drop() 
 )
 def test_tone_says_which_sides_the_listed_words_take(text: str, sides: str) -> None:
     assert tone_grams(text, NO_CONTEXT)[-1] == sides
+
+
+def test_themes_leave_the_tone_out_and_sentiment_reads_it(shipped: FeedbackModel) -> None:
+    offset = 0
+    for block in shipped.vectoriser.blocks:
+        if block.kind == "tone":
+            break
+        offset += block.width
+    else:
+        pytest.fail("the shipped model has a tone block")
+    rows = slice(offset, offset + block.width)
+    assert not shipped.theme_weights[rows].any()
+    assert shipped.sentiment_weights[rows].any()
