@@ -26,15 +26,16 @@ from liaison.feedback.analysis.text import (
     FeatureBlock,
     MeaningBlock,
     PolarityBlock,
+    TopicBlock,
     Vectoriser,
     WordVectors,
 )
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 # 2: feature blocks carry a scale; context blocks. 3: the meaning block (word vectors). 4: the polarity block
-# keeps its own words (the vector table's and the lexicon's).
-FORMAT_VERSION = 4
-_READABLE_FORMATS = (3, 4)  # a hospital's model retrained under format 3 still loads
+# keeps its own words (the vector table's and the lexicon's). 5: the topics block (themes' listed words).
+FORMAT_VERSION = 5
+_READABLE_FORMATS = (3, 4, 5)  # a hospital's model retrained under format 3 still loads
 _ARRAYS = "model.npz"
 _CONFIG = "model.json"
 # Small batches keep the gathered weight rows in cache: about twice as fast as one big batch.
@@ -265,6 +266,8 @@ class FeedbackModel:
                         else WordVectors.load(directory / spec["vectors"]).words
                     )
                     blocks.append(PolarityBlock(words, values, scale))
+                elif spec["kind"] == TopicBlock.kind:
+                    blocks.append(TopicBlock(_unpack_strings(arrays[f"vocabulary_{i}"]), scale))
                 else:
                     blocks.append(Block(spec["kind"], _unpack_strings(arrays[f"vocabulary_{i}"]), values, scale))
             return cls(

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from liaison.feedback.analysis.lexicon import POLARITY
+from liaison.feedback.analysis.topics import MATCHER
 
 _WHITESPACE = re.compile(r"\s+")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -211,6 +212,13 @@ def tone_grams(text: str, context: Context) -> list[str]:
     return grams
 
 
+def _dense_rows(dense: npt.NDArray[np.float32]) -> SparseRows:
+    """A dense block's ``(n, width)`` values as rows in CSR layout (every column present)."""
+    n, width = dense.shape
+    indptr = np.arange(0, n * width + 1, width, dtype=np.int64)
+    return SparseRows(indptr, np.tile(np.arange(width, dtype=np.int64), n), dense.reshape(-1), width)
+
+
 @dataclass(frozen=True)
 class SparseRows:
     """A batch of vectors in CSR layout: row i is ``indices/data[indptr[i]:indptr[i + 1]]``."""
@@ -380,11 +388,7 @@ class MeaningBlock:
         return cls(vectors, idf.astype(np.float32), scale)
 
     def transform(self, texts: Sequence[str], contexts: Sequence[Context]) -> SparseRows:
-        n, dims = len(texts), self.width
-        dense = self.dense(texts)
-        indptr = np.arange(0, n * dims + 1, dims, dtype=np.int64)
-        indices = np.tile(np.arange(dims, dtype=np.int64), n)
-        return SparseRows(indptr, indices, dense.reshape(-1), dims)
+        return _dense_rows(self.dense(texts))
 
     def dense(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """The block as a dense ``(len(texts), dims)`` array: a matrix product is faster than a sparse gather."""
@@ -483,14 +487,53 @@ class PolarityBlock:
         return out * self.scale
 
     def transform(self, texts: Sequence[str], contexts: Sequence[Context]) -> SparseRows:
-        n, width = len(texts), self.width
-        dense = self.dense(texts)
-        indptr = np.arange(0, n * width + 1, width, dtype=np.int64)
-        return SparseRows(indptr, np.tile(np.arange(width, dtype=np.int64), n), dense.reshape(-1), width)
+        return _dense_rows(self.dense(texts))
 
 
-FeatureBlock = Block | MeaningBlock | PolarityBlock
-DENSE_BLOCKS = (MeaningBlock, PolarityBlock)
+class TopicBlock:
+    """How much a comment says about each theme, by the words listed for it (``topics.THEME_WORDS``).
+
+    One column per theme that has words: log(1 + the number of its words and phrases in the comment), scaled.
+    Words group by theme, so a theme's weight serves every word on its list, seen in training or not: the
+    two training trusts never wrote "hoist" or "commode", and a comment that does is still about equipment.
+    ``vocabulary`` holds the themes, in column order, as the model was trained on them.
+    """
+
+    kind = "topics"
+
+    def __init__(self, themes: Sequence[str], scale: float = 1.0) -> None:
+        known = {theme: i for i, theme in enumerate(MATCHER.themes)}
+        self.vocabulary = list(themes)
+        self.idf = np.ones(len(self.vocabulary), dtype=np.float32)  # nothing learned: kept for storage's sake
+        self.scale = float(scale)
+        # The matcher's theme number for each column; a theme no longer listed stays an empty column.
+        self._columns = np.array([known.get(theme, -1) for theme in self.vocabulary], dtype=np.int64)
+        self._to_column = {int(j): c for c, j in enumerate(self._columns) if j >= 0}
+
+    @property
+    def width(self) -> int:
+        return len(self.vocabulary)
+
+    @classmethod
+    def fit(cls, scale: float = 1.0) -> TopicBlock:
+        return cls(MATCHER.themes, scale)
+
+    def dense(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        counts = np.zeros((len(texts), self.width), dtype=np.float32)
+        to_column = self._to_column
+        for row, text in enumerate(texts):
+            for theme in MATCHER.themes_of(_WORD.findall(normalise(text))):
+                column = to_column.get(theme)
+                if column is not None:
+                    counts[row, column] += 1.0
+        return (np.log1p(counts) * self.scale).astype(np.float32)
+
+    def transform(self, texts: Sequence[str], contexts: Sequence[Context]) -> SparseRows:
+        return _dense_rows(self.dense(texts))
+
+
+FeatureBlock = Block | MeaningBlock | PolarityBlock | TopicBlock
+DENSE_BLOCKS = (MeaningBlock, PolarityBlock, TopicBlock)
 
 
 ANALYSERS: dict[str, Callable[[str, Context], list[str]]] = {
@@ -513,6 +556,7 @@ DEFAULT_BLOCKS: tuple[tuple[str, float], ...] = (
     ("question_words", 0.25),
     ("negated", 0.5),
     ("tone", 1.0),
+    ("topics", 1.0),
 )
 
 
@@ -544,6 +588,8 @@ class Vectoriser:
             elif kind == PolarityBlock.kind:
                 if word_vectors is not None:
                     fitted.append(PolarityBlock.fit(word_vectors, scale))
+            elif kind == TopicBlock.kind:
+                fitted.append(TopicBlock.fit(scale))
             else:
                 fitted.append(Block.fit(kind, texts, contexts, min_df, scale))
         return cls(fitted)

@@ -71,7 +71,8 @@ class TrainConfig:
     # Themes leave the tone block out: read by them it raised cross-validated macro F1 0.557 → 0.562 but lowered
     # theme micro F1 on the other trust 0.445 → 0.417 (docs/feedback-model.md).
     theme_factors: tuple[tuple[str, float], ...] = (("context", 2.0), ("question_words", 2.0), ("tone", 0.0))
-    sentiment_factors: tuple[tuple[str, float], ...] = (("context", 1.5), ("question_words", 1.5))
+    # Sentiment leaves the topics block out: it says what a comment is about, not how it feels.
+    sentiment_factors: tuple[tuple[str, float], ...] = (("context", 1.5), ("question_words", 1.5), ("topics", 0.0))
     # Whether themes also learn from the bare forms (sentiment always does, with context dropout on). Off: the
     # themes of a bare comment were as good either way (micro F1 within 0.01), and on, the themes of comments
     # with context were worse than before issue #16.
