@@ -11,7 +11,7 @@ import pytest
 
 from liaison.feedback.analysis.labels import THEME_LABELS
 from liaison.feedback.analysis.model import FeedbackModel
-from liaison.feedback.analysis.text import NO_CONTEXT, TopicBlock, normalise
+from liaison.feedback.analysis.text import NO_CONTEXT, TopicBlock, Vectoriser, normalise
 from liaison.feedback.analysis.topics import MATCHER, THEME_WORDS, TopicMatcher
 
 # Themes with a dozen training comments: their listed words raise the theme's probability (the telly answer's
@@ -119,3 +119,34 @@ def test_sentiment_leaves_the_topics_block_out(shipped: FeedbackModel) -> None:
     columns = slice(offset, offset + len(THEME_WORDS))
     assert not shipped.sentiment_weights[columns].any()
     assert shipped.theme_weights[columns].any()
+
+
+def test_a_model_saved_before_the_topics_block_still_loads(shipped: FeedbackModel, tmp_path: Path) -> None:
+    """A hospital's model retrained under format 4 has no topics block; it loads and reads as it did."""
+    keep = np.ones(shipped.vectoriser.width, dtype=bool)
+    offset = 0
+    for block in shipped.vectoriser.blocks:
+        if isinstance(block, TopicBlock):
+            keep[offset : offset + block.width] = False
+        offset += block.width
+    older = FeedbackModel(
+        vectoriser=Vectoriser([b for b in shipped.vectoriser.blocks if not isinstance(b, TopicBlock)]),
+        labels=shipped.labels,
+        theme_weights=shipped.theme_weights[keep],
+        theme_bias=shipped.theme_bias,
+        calibration=shipped.calibration,
+        thresholds=shipped.thresholds,
+        sentiment_weights=shipped.sentiment_weights[keep],
+        sentiment_bias=shipped.sentiment_bias,
+    )
+    older.save(tmp_path)
+    config = json.loads((tmp_path / "model.json").read_text())
+    config["format"] = 4
+    (tmp_path / "model.json").write_text(json.dumps(config))
+
+    loaded = FeedbackModel.load(tmp_path)
+    assert not any(isinstance(b, TopicBlock) for b in loaded.vectoriser.blocks)
+    text = ["The nurses were kind but the food was cold."]
+    assert np.allclose(loaded.theme_probabilities(text), older.theme_probabilities(text))
+    [reading] = loaded.predict(text)
+    assert reading.sentiment == shipped.predict(text)[0].sentiment
