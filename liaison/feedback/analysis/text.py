@@ -522,7 +522,8 @@ class TopicBlock:
         counts = np.zeros((len(texts), self.width), dtype=np.float32)
         to_column = self._to_column
         for row, text in enumerate(texts):
-            for theme in MATCHER.themes_of(_WORD.findall(normalise(text))):
+            # The same words as _WORD.findall(normalise(text)), from the cache the polarity and tone blocks fill.
+            for theme in MATCHER.themes_of([word for word, _ in negated_words(text)]):
                 column = to_column.get(theme)
                 if column is not None:
                     counts[row, column] += 1.0
