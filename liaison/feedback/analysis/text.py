@@ -77,6 +77,12 @@ def normalise(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
+@functools.lru_cache(maxsize=512)  # each block of a batch of 128 comments reads the same words
+def words_of(text: str) -> tuple[str, ...]:
+    """The words of ``text``, lower-cased, as every block reads them."""
+    return tuple(_WORD.findall(normalise(text)))
+
+
 # Words that turn the next few words around ("not cleaned", "nobody listened", "couldn't fault"), with the
 # spellings people type without the apostrophe; a clause's end or a turn ("but") closes the scope.
 NEGATORS = frozenset(
@@ -116,8 +122,8 @@ def negated_grams(text: str, context: Context) -> list[str]:
 
 
 def word_grams(text: str) -> list[str]:
-    tokens = _WORD.findall(normalise(text))
-    return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
+    tokens = words_of(text)
+    return [*tokens, *(f"{a} {b}" for a, b in pairwise(tokens))]
 
 
 def _token_char_grams(token: str, low: int = 2, high: int = 5) -> list[str]:
@@ -128,7 +134,7 @@ def _token_char_grams(token: str, low: int = 2, high: int = 5) -> list[str]:
 
 def char_grams(text: str) -> list[str]:
     grams: list[str] = []
-    for token in _WORD.findall(normalise(text)):
+    for token in words_of(text):
         grams.extend(_token_char_grams(token))
     return grams
 
@@ -142,7 +148,7 @@ def question_words(text: str, context: Context) -> list[str]:
     kind = question_kind(context.question)
     if not kind:
         return []
-    return [f"{kind}|{token}" for token in _WORD.findall(normalise(text))]
+    return [f"{kind}|{token}" for token in words_of(text)]
 
 
 # Capitals that are names, not shouting: services, scans and the like that patients write as acronyms.
@@ -286,7 +292,7 @@ class Block:
         # A word's character n-grams never change: look each word up once, not each n-gram each time.
         cache = self._word_cache
         ids: list[int] = []
-        for token in _WORD.findall(normalise(text)):
+        for token in words_of(text):
             found = cache.get(token)
             if found is None:
                 found = [index[g] for g in _token_char_grams(token) if g in index]
@@ -394,7 +400,7 @@ class MeaningBlock:
         """The block as a dense ``(len(texts), dims)`` array: a matrix product is faster than a sparse gather."""
         n, dims = len(texts), self.width
         index = self.vectors.index
-        per_text = [[index[w] for w in _WORD.findall(normalise(text)) if w in index] for text in texts]
+        per_text = [[index[w] for w in words_of(text) if w in index] for text in texts]
         lengths = np.fromiter((len(ids) for ids in per_text), dtype=np.int64, count=n)
         dense = np.zeros((n, dims), dtype=np.float32)
         if lengths.sum():
@@ -443,6 +449,7 @@ class PolarityBlock:
         self.words = list(words)
         self.index = {word: i for i, word in enumerate(self.words)}
         self.idf = np.asarray(scores, dtype=np.float32)  # stored where the other blocks keep their idf
+        self._scores: list[float] = self.idf.tolist()  # a comment has a handful of words: Python beats numpy
         self.scale = float(scale)
         self.vocabulary: list[str] = []
 
@@ -471,18 +478,19 @@ class PolarityBlock:
 
     def dense(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         out = np.zeros((len(texts), self._FEATURES), dtype=np.float32)
+        table, clear = self._scores, self._CLEAR
         for row, text in enumerate(texts):
             found = self._lookup(negated_words(text))
             if not found:
                 continue
-            scores = self.idf[[i for i, _ in found]]
-            scores = np.where([negated for _, negated in found], -scores, scores)
+            scores = [-table[i] if negated else table[i] for i, negated in found]
+            n = len(scores)
             out[row] = (
-                scores.min(),
-                scores.max(),
-                scores.mean(),
-                (scores <= -self._CLEAR).mean(),
-                (scores >= self._CLEAR).mean(),
+                min(scores),
+                max(scores),
+                sum(scores) / n,
+                sum(score <= -clear for score in scores) / n,
+                sum(score >= clear for score in scores) / n,
             )
         return out * self.scale
 
@@ -522,8 +530,7 @@ class TopicBlock:
         counts = np.zeros((len(texts), self.width), dtype=np.float32)
         to_column = self._to_column
         for row, text in enumerate(texts):
-            # The same words as _WORD.findall(normalise(text)), from the cache the polarity and tone blocks fill.
-            for theme in MATCHER.themes_of([word for word, _ in negated_words(text)]):
+            for theme in MATCHER.themes_of(words_of(text)):
                 column = to_column.get(theme)
                 if column is not None:
                     counts[row, column] += 1.0
