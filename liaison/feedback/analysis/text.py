@@ -503,7 +503,7 @@ class TopicBlock:
 
     One column per theme that has words: log(1 + the number of its words and phrases in the comment), scaled.
     Words group by theme, so a theme's weight serves every word on its list, seen in training or not: the
-    two training trusts never wrote "hoist" or "commode", and a comment that does is still about equipment.
+    two training trusts never wrote "hoist" (and "commode" once), and a comment that does is about equipment.
     ``vocabulary`` holds the themes, in column order, as the model was trained on them.
     """
 
@@ -514,9 +514,8 @@ class TopicBlock:
         self.vocabulary = list(themes)
         self.idf = np.ones(len(self.vocabulary), dtype=np.float32)  # nothing learned: kept for storage's sake
         self.scale = float(scale)
-        # The matcher's theme number for each column; a theme no longer listed stays an empty column.
-        self._columns = np.array([known.get(theme, -1) for theme in self.vocabulary], dtype=np.int64)
-        self._to_column = {int(j): c for c, j in enumerate(self._columns) if j >= 0}
+        # The matcher's theme number -> column; a theme no longer listed stays an empty column.
+        self._to_column = {known[theme]: c for c, theme in enumerate(self.vocabulary) if theme in known}
 
     @property
     def width(self) -> int:

@@ -1,9 +1,10 @@
 """Training the feedback classifier (scikit-learn is used here only; the result is plain arrays).
 
 Both heads read one set of features (``text.Vectoriser``): word and character TF-IDF, the meaning of the words
-(distilled word vectors), their polarity, the words a negation turns around, and the answer's context (question
-kind and FFT score). Each head may weigh a block more than its base scale (``TrainConfig.theme_factors``,
-``sentiment_factors``); the factor is folded into that head's weights, so prediction needs no change.
+(distilled word vectors), their polarity, the words a negation turns around, the answer's context (question
+kind and FFT score), its tone (sentiment only) and the words listed for each theme (themes only). Each head may
+weigh a block more than its base scale (``TrainConfig.theme_factors``, ``sentiment_factors``); the factor is
+folded into that head's weights, so prediction needs no change.
 
 Themes: ridge regression on ±1 targets, all 41 labels at once, on each comment as it came.
 Out-of-fold scores from an inner cross-validation give, per label, a logistic calibration and a threshold

@@ -75,7 +75,8 @@ def test_a_theme_the_model_was_trained_on_but_no_longer_listed_stays_an_empty_co
 @pytest.mark.parametrize(
     ("text", "theme"),
     [
-        # Words no training comment used ("commode", "dirty", "smelly", "interpreter", "telly", "morphine").
+        # Words no training comment used ("dirty", "smelly", "interpreter", "telly", "morphine"), or one did
+        # ("commode"), and a phrase ("a different doctor every visit").
         ("My commode was never emptied.", "Provision of medical equipment"),
         ("The toilets were dirty and smelly.", "Cleanliness, tidiness & infection control"),
         ("No interpreter was booked, so my mother understood nothing.", "Equality, Diversity & Inclusion"),
