@@ -272,11 +272,10 @@ class TopicMatcher:
                 end = i + 1 + len(rest)
                 if end > n:
                     continue
-                following = tuple(tokens[i + 1 : end])
-                if open_ended:
-                    if following[:-1] == rest[:-1] and following[-1].startswith(rest[-1]):
-                        found.append(theme)
-                elif following == rest or (following[:-1] == rest[:-1] and following[-1] == f"{rest[-1]}s"):
+                last = tokens[end - 1]
+                if tuple(tokens[i + 1 : end - 1]) == rest[:-1] and (
+                    last.startswith(rest[-1]) if open_ended else last in (rest[-1], f"{rest[-1]}s")
+                ):
                     found.append(theme)
         return found
 
