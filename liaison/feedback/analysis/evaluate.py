@@ -77,18 +77,22 @@ VIEWS: dict[str, Callable[[Context], Context]] = {
 SUMMARY_KEYS = ("theme_macro_f1", "theme_micro_f1", "sentiment_accuracy", "sentiment_macro_f1", "polarity_accuracy")
 
 
-def evaluate_views(model: FeedbackModel, data: LabelledData) -> dict[str, dict[str, Any]]:
+def evaluate_views(
+    model: FeedbackModel, data: LabelledData, *, keep_predictions: bool = False
+) -> dict[str, dict[str, Any]]:
     """``evaluate_data`` once per view of the rows' contexts."""
     results = {}
     for name, view in VIEWS.items():
         viewed = LabelledData(
             data.texts, data.themes, data.sentiments, data.labels, [view(c) for c in data.contexts], data.groups
         )
-        results[name] = evaluate_data(model, viewed)
+        results[name] = evaluate_data(model, viewed, keep_predictions=keep_predictions)
     return results
 
 
-def evaluate_data(model: FeedbackModel, data: LabelledData) -> dict[str, Any]:
+def evaluate_data(model: FeedbackModel, data: LabelledData, *, keep_predictions: bool = False) -> dict[str, Any]:
+    """Theme and sentiment figures of ``model`` on ``data``; ``keep_predictions`` adds the theme decisions
+    (rows × labels, under ``predicted_themes``), which are not JSON."""
     started = time.perf_counter()
     predictions = model.predict(data.texts, data.contexts)
     seconds = time.perf_counter() - started
@@ -100,7 +104,7 @@ def evaluate_data(model: FeedbackModel, data: LabelledData) -> dict[str, Any]:
                 predicted[i, position[theme]] = True
     sentiments = np.array([p.sentiment for p in predictions], dtype=np.int64)
     themes = theme_metrics(data.themes, predicted, data.labels)
-    return {
+    result = {
         "theme_macro_f1": themes["theme_macro_f1"],
         "theme_micro_f1": themes["theme_micro_f1"],
         **sentiment_metrics(data.sentiments, sentiments),
@@ -108,6 +112,9 @@ def evaluate_data(model: FeedbackModel, data: LabelledData) -> dict[str, Any]:
         "rows": len(data),
         "per_label": themes["per_label"],
     }
+    if keep_predictions:
+        result["predicted_themes"] = predicted
+    return result
 
 
 def evaluate(model: FeedbackModel, csv_path: str | Path) -> dict[str, Any]:
@@ -136,15 +143,17 @@ def cross_validate(
     fold = stratified_folds(np.hstack([data.themes, sentiment_columns]), folds, seed=seed)
     results = []
     views: dict[str, list[dict[str, Any]]] = {name: [] for name in VIEWS}
+    predicted = np.zeros(data.themes.shape, dtype=bool)
     for f in range(folds):
         train_rows, test_rows = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
         started = time.perf_counter()
         model = fit_data(data.subset(train_rows), config)
         train_seconds = time.perf_counter() - started
-        viewed = evaluate_views(model, data.subset(test_rows))
+        viewed = evaluate_views(model, data.subset(test_rows), keep_predictions=True)
         for name, result in viewed.items():
             views[name].append(result)
         result = viewed["with_context"]
+        predicted[test_rows] = result["predicted_themes"]
         result["train_seconds"] = train_seconds
         results.append(result)
     keys = (*SUMMARY_KEYS, "comments_per_second", "train_seconds")
@@ -163,7 +172,35 @@ def cross_validate(
         }
         for j, label in enumerate(data.labels)
     ]
+    if len(set(data.groups) - {""}) >= 2:
+        summary["unseen_in_other_groups"] = unseen_in_other_groups(data, predicted)
     return summary
+
+
+def unseen_in_other_groups(data: LabelledData, predicted: npt.NDArray[np.bool_]) -> dict[str, Any]:
+    """For each group (trust): how much of what it writes about no other group's rows ever do, and what that
+    alone costs a model trained on the other groups.
+
+    ``predicted`` are cross-validated theme decisions for every row. On each group's rows, ``theme_micro_f1``
+    scores them as they are, and ``theme_micro_f1_without_unseen`` with the labels the other groups never use
+    taken out: a model that learns only from the other groups cannot give those labels, however good it is at
+    the rest. So even a model as good as the cross-validated one on every other label would score no more than
+    that on the group when trained on the others.
+    """
+    names = np.asarray(data.groups)
+    out: dict[str, Any] = {}
+    for group in sorted(set(data.groups) - {""}):
+        rows = names == group
+        truth = data.themes[rows]
+        unseen = (data.themes[(names != group) & (names != "")].sum(axis=0) == 0) & (truth.sum(axis=0) > 0)
+        kept = predicted[rows] & ~unseen
+        out[group] = {
+            "labels_unseen_in_other_groups": [label for label, on in zip(data.labels, unseen, strict=True) if on],
+            "share_of_its_labels_unseen": _ratio(truth[:, unseen].sum(), truth.sum()),
+            "theme_micro_f1": theme_metrics(truth, predicted[rows], data.labels)["theme_micro_f1"],
+            "theme_micro_f1_without_unseen": theme_metrics(truth, kept, data.labels)["theme_micro_f1"],
+        }
+    return out
 
 
 def train_on_each_group(

@@ -251,3 +251,32 @@ def test_the_shipped_model_fits_the_shared_data_it_was_trained_on(shipped: Feedb
     assert result["rows"] == 5922
     assert result["theme_micro_f1"] > 0.85
     assert result["sentiment_accuracy"] > 0.85
+
+
+def test_labels_one_trust_never_uses_are_counted_against_what_the_other_could_reach() -> None:
+    from liaison.feedback.analysis.data import LabelledData
+    from liaison.feedback.analysis.evaluate import unseen_in_other_groups
+
+    labels = ["Transport", "Food", "Staff"]
+    themes = np.array([[1, 0, 1], [1, 0, 0], [0, 0, 1], [0, 1, 1], [0, 1, 0], [0, 0, 1]], dtype=np.int8)
+    data = LabelledData(
+        ["a", "b", "c", "d", "e", "f"],
+        themes,
+        np.zeros(6, dtype=np.int64),
+        labels,
+        groups=["ambulance"] * 3 + ["community"] * 3,
+    )
+    # Cross-validated answers that are right everywhere except one missed "Staff" on the community rows.
+    predicted = themes.astype(bool)
+    predicted[5, 2] = False
+    result = unseen_in_other_groups(data, predicted)
+
+    ambulance, community = result["ambulance"], result["community"]
+    assert ambulance["labels_unseen_in_other_groups"] == ["Transport"]
+    assert ambulance["share_of_its_labels_unseen"] == pytest.approx(2 / 4)
+    assert ambulance["theme_micro_f1"] == pytest.approx(1.0)
+    # Without the two "Transport" answers: 2 right, 2 missed.
+    assert ambulance["theme_micro_f1_without_unseen"] == pytest.approx(2 * 2 / (2 * 2 + 2))
+    assert community["labels_unseen_in_other_groups"] == ["Food"]
+    assert community["theme_micro_f1"] == pytest.approx(2 * 3 / (2 * 3 + 1))
+    assert community["theme_micro_f1_without_unseen"] == pytest.approx(2 * 1 / (2 * 1 + 3))
